@@ -1,0 +1,49 @@
+"""``Authorization: Token <key>``: ArkID v1's header, backed by hashed, expiring, per-login tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from apps.accounts.models import ApiToken, digest
+
+# Writing last-used times on every request would turn each read into a write; once per
+# window is enough for "last active" displays and token lists.
+TOUCH_INTERVAL = dt.timedelta(minutes=5)
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "token"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header."))
+        try:
+            raw = header[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
+        return self.authenticate_key(raw)
+
+    def authenticate_key(self, raw: str):
+        token = ApiToken.objects.select_related("user").filter(key_digest=digest(raw)).first()
+        if token is None or not token.is_valid or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        self._touch(token)
+        return token.user, token
+
+    @staticmethod
+    def _touch(token: ApiToken) -> None:
+        now = timezone.now()
+        if token.last_used is None or now - token.last_used > TOUCH_INTERVAL:
+            ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+            type(token.user).objects.filter(pk=token.user_id).update(last_active_time=now)
+            token.last_used = now
+
+    def authenticate_header(self, request):
+        return "Token"

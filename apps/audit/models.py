@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    """Every audited event, in one place. Add new events here, never as free strings."""
+
+    # Authentication
+    LOGIN_SUCCEEDED = "auth.login_succeeded", _("Login succeeded")
+    LOGIN_FAILED = "auth.login_failed", _("Login failed")
+    LOGOUT = "auth.logout", _("Logout")
+    TOKEN_ISSUED = "auth.token_issued", _("API token issued")
+    TOKEN_REVOKED = "auth.token_revoked", _("API token revoked")
+    PASSWORD_CHANGED = "auth.password_changed", _("Password changed")
+    INVITATION_CREATED = "auth.invitation_created", _("Invitation created")
+    INVITATION_ACCEPTED = "auth.invitation_accepted", _("Invitation accepted")
+    # Directory: users
+    USER_CREATED = "user.created", _("User created")
+    USER_UPDATED = "user.updated", _("User updated")
+    USER_DELETED = "user.deleted", _("User deleted")
+    USER_PASSWORD_SET = "user.password_set", _("User password set by an administrator")
+    USERS_IMPORTED = "user.imported", _("Users imported from CSV")
+    USERS_EXPORTED = "user.exported", _("Users exported to CSV")
+    # Directory: groups and memberships
+    GROUP_TYPE_CREATED = "group_type.created", _("Group type created")
+    GROUP_TYPE_UPDATED = "group_type.updated", _("Group type updated")
+    GROUP_TYPE_DELETED = "group_type.deleted", _("Group type deleted")
+    GROUP_CREATED = "group.created", _("Group created")
+    GROUP_UPDATED = "group.updated", _("Group updated")
+    GROUP_MOVED = "group.moved", _("Group moved")
+    GROUP_DELETED = "group.deleted", _("Group deleted")
+    GROUPS_SORTED = "group.sorted", _("Groups sorted")
+    MEMBERS_ADDED = "membership.added", _("Members added")
+    MEMBERS_REMOVED = "membership.removed", _("Members removed")
+    MEMBERS_SORTED = "membership.sorted", _("Members sorted")
+    # Directory: configuration
+    CUSTOM_FIELD_CREATED = "custom_field.created", _("Custom field created")
+    CUSTOM_FIELD_UPDATED = "custom_field.updated", _("Custom field updated")
+    CUSTOM_FIELD_DELETED = "custom_field.deleted", _("Custom field deleted")
+    EXTERNAL_IDENTITY_LINKED = "external_identity.linked", _("External identity linked")
+    EXTERNAL_IDENTITY_UNLINKED = "external_identity.unlinked", _("External identity unlinked")
+    ORGANIZATION_UPDATED = "organization.updated", _("Organization settings updated")
+    # Housekeeping
+    AUDIT_PURGED = "audit.purged", _("Expired audit events purged")
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    FAILURE = "failure", _("Failure")
+
+
+class Event(models.Model):
+    """Append-only. Actor and target are snapshots (name as it was then) plus ids, so
+    events outlive the objects they describe."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=64, choices=Action.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    # No database constraint: deleting a user must never delete or block their audit trail.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_name = models.CharField(max_length=255, blank=True)
+    changes = models.JSONField(default=dict, blank=True)  # {field: [before, after]}, secrets masked
+    detail = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["-created", "-id"], name="audit_event_recent"),
+            models.Index(fields=["action", "-created"], name="audit_event_action"),
+            models.Index(fields=["actor", "-created"], name="audit_event_actor"),
+            models.Index(fields=["target_type", "target_id"], name="audit_event_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d %H:%M:%S} {self.action} by {self.actor_name or '-'}"

@@ -1,0 +1,3 @@
+"""Placeholder replaced by the owner of this module."""
+
+urlpatterns: list = []

@@ -1,0 +1,46 @@
+"""Normalisation of identifiers before they are stored or looked up.
+
+Emails are lower-cased; mobiles become E.164 (``+8618812345678``) with the `phonenumbers`
+library, so ``188 1234 5678``, ``+86 18812345678`` and ``008618812345678`` are one number —
+ArkID v1 treated ``188…`` and ``+86 188…`` as the same, and so do we.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+
+def normalize_email(value: str) -> str:
+    value = (value or "").strip().lower()
+    if value:
+        validate_email(value)
+    return value
+
+
+def normalize_mobile_or_none(value: str) -> str | None:
+    value = (value or "").strip()
+    if not value or not any(ch.isdigit() for ch in value):
+        return None
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    try:
+        number = phonenumbers.parse(value, settings.DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_mobile(value: str) -> str:
+    if not (value or "").strip():
+        return ""
+    normalised = normalize_mobile_or_none(value)
+    if normalised is None:
+        raise ValidationError(_("Enter a valid mobile number, with the country code if not %(region)s.")
+                              % {"region": settings.DEFAULT_PHONE_REGION})
+    return normalised

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("apps.directory.api.users")),
+    path("", include("apps.directory.api.nodes")),
+]

@@ -1,0 +1,246 @@
+"""ArkID settings: every knob is an ``ARKID_*`` environment variable with an embedded default.
+
+The defaults run a complete IdP on one machine with nothing else installed: SQLite in
+``var/``, a local-memory cache, and Celery on a filesystem broker with an embedded beat.
+Set ``ARKID_DATABASE_URL`` and ``ARKID_REDIS_URL`` to run on PostgreSQL and Redis.
+``settings_local.py`` at the project root, when present, is applied last (ArkID v1's
+documented override mechanism). docs/configuration.md lists every variable.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from arkid.env import env, env_bool, env_int, env_list
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env("ARKID_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+ENVIRONMENT = env("ARKID_ENV", "development")  # "production" makes missing secrets fatal
+DEBUG = env_bool("ARKID_DEBUG", False)
+
+# --- Secret key -----------------------------------------------------------------------
+# Never a committed default (ArkID v1 shipped one). Without ARKID_SECRET_KEY a random key
+# is generated once into var/ for this installation; production must pass its own, since
+# replicas have to share it.
+_KNOWN_WEAK_KEYS = {"", "changeme", "secret", "arkid", "insecure"}
+
+
+def _load_secret_key() -> str:
+    key = env("ARKID_SECRET_KEY")
+    if key is not None:
+        if key.lower() in _KNOWN_WEAK_KEYS or key.startswith("django-insecure") or len(key) < 32:
+            if not DEBUG:
+                raise ImproperlyConfigured(
+                    "ARKID_SECRET_KEY is a default or too short (need 32+ random characters). "
+                    "Generate one: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+                )
+        return key
+    if ENVIRONMENT == "production":
+        raise ImproperlyConfigured("ARKID_SECRET_KEY must be set when ARKID_ENV=production.")
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _load_secret_key()
+
+ALLOWED_HOSTS = env_list("ARKID_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+BASE_URL = env("ARKID_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = env_list("ARKID_CSRF_TRUSTED_ORIGINS", [BASE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "apps.core",
+    "apps.audit",
+    "apps.directory",
+    "apps.accounts",
+    "apps.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "arkid.urls"
+WSGI_APPLICATION = "arkid.wsgi.application"
+AUTH_USER_MODEL = "directory.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASE_URL = env("ARKID_DATABASE_URL", f"sqlite:///{VAR_DIR / 'arkid.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("ARKID_DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the Celery worker read while the web server writes; the busy timeout turns
+    # short write contention into a wait instead of "database is locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, Celery, locks --------------------------------------------------------------
+REDIS_URL = env("ARKID_REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("ARKID_CACHE_PREFIX", "arkid"),
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env("ARKID_CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _broker_dir = VAR_DIR / "celery" / "broker"
+    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("ARKID_CELERY_EAGER", False)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "audit-purge-expired": {"task": "audit.purge_expired_events", "schedule": 6 * 3600},
+    "accounts-purge-expired-tokens": {"task": "accounts.purge_expired_tokens", "schedule": 3600},
+}
+
+# --- Authentication -------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "apps.accounts.hashers.ArkidArgon2PasswordHasher",
+    # Accepted on login and upgraded to Argon2id then (Django re-hashes on a match).
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+ARGON2_TIME_COST = env_int("ARKID_ARGON2_TIME_COST", 2)
+ARGON2_MEMORY_COST = env_int("ARKID_ARGON2_MEMORY_COST", 19456)  # KiB; OWASP minimum is 19 MiB
+ARGON2_PARALLELISM = env_int("ARKID_ARGON2_PARALLELISM", 1)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["apps.accounts.backends.ArkidBackend"]
+ADMIN_PASSWORD = env("ARKID_ADMIN_PASSWORD")
+API_TOKEN_LIFETIME = env_int("ARKID_API_TOKEN_LIFETIME", 7 * 24 * 3600)  # seconds
+INVITATION_LIFETIME = env_int("ARKID_INVITATION_LIFETIME", 3 * 24 * 3600)  # seconds
+LOGIN_URL = "/login/"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("ARKID_SECURE_COOKIES", BASE_URL.startswith("https://"))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = env_int("ARKID_SESSION_AGE", 12 * 3600)
+
+# --- Secrets at rest ------------------------------------------------------------------
+# Comma-separated Fernet keys, newest first; older keys still decrypt (rotation). When
+# unset, a key is derived from SECRET_KEY (see apps.core.crypto).
+ENCRYPTION_KEYS = env_list("ARKID_ENCRYPTION_KEYS", [])
+
+# --- Network and audit ----------------------------------------------------------------
+# Only these proxies may set X-Forwarded-For; anything else is the client itself.
+TRUSTED_PROXIES = env_list("ARKID_TRUSTED_PROXIES", [])
+AUDIT_RETENTION_DAYS = env_int("ARKID_AUDIT_RETENTION_DAYS", 365)
+
+# --- REST API -------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.IsArkidAdmin"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ArkID API",
+    "DESCRIPTION": "Directory, accounts and administration API (ArkID v1 compatible paths).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- I18n, static ----------------------------------------------------------------------
+LANGUAGE_CODE = env("ARKID_LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = env("ARKID_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("ARKID_STATIC_ROOT", str(VAR_DIR / "static")))
+DEFAULT_PHONE_REGION = env("ARKID_DEFAULT_PHONE_REGION", "CN")
+COMPANY_NAME = env("ARKID_COMPANY_NAME", "ArkID")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("ARKID_LOG_LEVEL", "INFO")},
+}
+
+# --- settings_local.py: applied last ---------------------------------------------------
+_local = BASE_DIR / "settings_local.py"
+if _local.exists():
+    exec(compile(_local.read_text(), str(_local), "exec"))  # noqa: S102 - ops-controlled file, v1's mechanism

@@ -1,0 +1,12 @@
+"""Test settings: the real settings plus a fast password hasher.
+
+Argon2 is exercised by tests that opt in with the ``real_password_hasher`` fixture and by
+bench/; everything else would spend most of its time hashing.
+"""
+
+from arkid.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    *PASSWORD_HASHERS,  # noqa: F405
+]
