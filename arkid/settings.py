@@ -34,12 +34,12 @@ _KNOWN_WEAK_KEYS = {"", "changeme", "secret", "arkid", "insecure"}
 def _load_secret_key() -> str:
     key = env("ARKID_SECRET_KEY")
     if key is not None:
-        if key.lower() in _KNOWN_WEAK_KEYS or key.startswith("django-insecure") or len(key) < 32:
-            if not DEBUG:
-                raise ImproperlyConfigured(
-                    "ARKID_SECRET_KEY is a default or too short (need 32+ random characters). "
-                    "Generate one: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
-                )
+        weak = key.lower() in _KNOWN_WEAK_KEYS or key.startswith("django-insecure") or len(key) < 32
+        if weak and not DEBUG:
+            raise ImproperlyConfigured(
+                "ARKID_SECRET_KEY is a default or too short (need 32+ random characters). "
+                "Generate one: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            )
         return key
     if ENVIRONMENT == "production":
         raise ImproperlyConfigured("ARKID_SECRET_KEY must be set when ARKID_ENV=production.")

@@ -45,9 +45,7 @@ class Invitation(TimestampedModel):
     """A single-use, expiring link for an admin-created account to set its password."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
-    inviter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    inviter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     key_digest = models.CharField(max_length=64, unique=True)
     expires = models.DateTimeField()
     accepted = models.DateTimeField(null=True, blank=True)

@@ -52,4 +52,6 @@ def ready(request):
             logger.warning("readiness check %s failed: %s", name, exc)
             results[name] = "unavailable"
     healthy = all(v == "ok" for v in results.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": results}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": results}, status=200 if healthy else 503
+    )

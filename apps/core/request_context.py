@@ -17,7 +17,8 @@ class RequestContext:
     user_agent: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("arkid_request_context", default=RequestContext())
+_EMPTY = RequestContext()  # frozen, so sharing one default instance is safe
+_current: ContextVar[RequestContext] = ContextVar("arkid_request_context", default=_EMPTY)  # noqa: B039
 
 
 def current() -> RequestContext:

@@ -68,16 +68,13 @@ class User(AbstractBaseUser, PublicIdModel):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(Lower("username"), name="directory_user_username_uniq"),
+            models.UniqueConstraint(Lower("email"), condition=~models.Q(email=""), name="directory_user_email_uniq"),
             models.UniqueConstraint(
-                Lower("email"), condition=~models.Q(email=""), name="directory_user_email_uniq"
-            ),
-            models.UniqueConstraint(
-                Lower("private_email"), condition=~models.Q(private_email=""),
+                Lower("private_email"),
+                condition=~models.Q(private_email=""),
                 name="directory_user_private_email_uniq",
             ),
-            models.UniqueConstraint(
-                "mobile", condition=~models.Q(mobile=""), name="directory_user_mobile_uniq"
-            ),
+            models.UniqueConstraint("mobile", condition=~models.Q(mobile=""), name="directory_user_mobile_uniq"),
         ]
         indexes = [
             models.Index(fields=["name"], name="directory_user_name"),
@@ -106,9 +103,7 @@ class GroupType(TimestampedModel):
     order = models.IntegerField(default=0)
     # Every type has exactly one root group; the type's forest is the root's children.
     # The root keeps ArkID v1's node uids working (d_root, g_role, g_label, g_<custom>).
-    root = models.OneToOneField(
-        "directory.Group", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    root = models.OneToOneField("directory.Group", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["order", "id"]

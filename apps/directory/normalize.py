@@ -41,6 +41,8 @@ def normalize_mobile(value: str) -> str:
         return ""
     normalised = normalize_mobile_or_none(value)
     if normalised is None:
-        raise ValidationError(_("Enter a valid mobile number, with the country code if not %(region)s.")
-                              % {"region": settings.DEFAULT_PHONE_REGION})
+        raise ValidationError(
+            _("Enter a valid mobile number, with the country code if not %(region)s.")
+            % {"region": settings.DEFAULT_PHONE_REGION}
+        )
     return normalised

@@ -14,7 +14,10 @@ from apps.directory.models import Group, GroupType, Membership, User
 
 def _audit(action: Action, group: Group, users: Sequence[User], actor, **detail) -> None:
     record_event(
-        action, actor=actor, target=group, target_name=group.name,
+        action,
+        actor=actor,
+        target=group,
+        target_name=group.name,
         detail={"node_uid": group.node_uid, "users": [u.username for u in users], **detail},
     )
 

@@ -24,14 +24,25 @@ def group_type(key: str) -> GroupType:
     return GroupType.objects.select_related("root").get(key=key)
 
 
-def create_test_group(name: str | None = None, *, parent: Group | None = None, type_key: str = "department",
-                      uid: str | None = None, **fields) -> Group:
+def create_test_group(
+    name: str | None = None,
+    *,
+    parent: Group | None = None,
+    type_key: str = "department",
+    uid: str | None = None,
+    **fields,
+) -> Group:
     """Creates a group directly (bypassing actions) with a correct materialised path."""
     n = next(_seq)
     parent = parent or group_type(type_key).root
     group = Group.objects.create(
-        uid=uid or f"g{n}", name=name or f"Group {n}", type_id=parent.type_id, parent=parent,
-        path="", depth=parent.depth + 1, **fields,
+        uid=uid or f"g{n}",
+        name=name or f"Group {n}",
+        type_id=parent.type_id,
+        parent=parent,
+        path="",
+        depth=parent.depth + 1,
+        **fields,
     )
     group.path = f"{parent.path}{group.pk}/"
     group.save(update_fields=["path"])
