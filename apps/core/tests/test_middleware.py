@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from apps.core import request_context
+from apps.core.middleware import RequestContextMiddleware
+
+GENERATED = re.compile(r"^[0-9a-f]{32}$")
+
+
+@pytest.mark.parametrize("incoming", ["abcdef12", "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b", "req.2024_05-01", "A" * 64])
+def test_a_sane_incoming_request_id_is_kept_and_echoed(client, incoming):
+    response = client.get("/ping/", HTTP_X_REQUEST_ID=incoming)
+    assert response["X-Request-ID"] == incoming
+    assert response.wsgi_request.id == incoming
+
+
+@pytest.mark.parametrize(
+    "incoming",
+    [
+        "short",
+        "A" * 65,
+        "evil id with spaces",
+        "id\r\nSet-Cookie: x=1",
+        "<script>alert(1)</script>",
+        "abcdefgh;rm -rf",
+        "ünïcödé-id-1234",
+    ],
+)
+def test_a_malicious_request_id_is_replaced(client, incoming):
+    response = client.get("/ping/", HTTP_X_REQUEST_ID=incoming)
+    assert GENERATED.match(response["X-Request-ID"])
+    assert response["X-Request-ID"] != incoming
+
+
+def test_a_missing_request_id_is_generated_and_unique(client):
+    first = client.get("/ping/")["X-Request-ID"]
+    second = client.get("/ping/")["X-Request-ID"]
+    assert GENERATED.match(first) and GENERATED.match(second)
+    assert first != second
+
+
+def test_context_is_set_during_the_request_and_reset_after(settings):
+    settings.TRUSTED_PROXIES = []
+    seen = {}
+
+    def view(request):
+        seen["ctx"] = request_context.current()
+        return HttpResponse("ok")
+
+    request = RequestFactory().get(
+        "/", HTTP_X_REQUEST_ID="trace-0001", HTTP_USER_AGENT="x" * 600, REMOTE_ADDR="192.0.2.10"
+    )
+    response = RequestContextMiddleware(view)(request)
+
+    assert seen["ctx"] == request_context.RequestContext(request_id="trace-0001", ip="192.0.2.10", user_agent="x" * 512)
+    assert response["X-Request-ID"] == "trace-0001"
+    assert request_context.current() == request_context.RequestContext()
+
+
+def test_context_is_reset_when_the_view_raises():
+    def view(request):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        RequestContextMiddleware(view)(RequestFactory().get("/", HTTP_X_REQUEST_ID="trace-0002"))
+    assert request_context.current().request_id == ""
