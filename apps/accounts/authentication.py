@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from apps.accounts.models import ApiToken, digest
+from apps.core.permissions import enforce_password_change
 
 # Writing last-used times on every request would turn each read into a write; once per
 # window is enough for "last active" displays and token lists.
@@ -28,7 +29,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
-        return self.authenticate_key(raw)
+        user, token = self.authenticate_key(raw)
+        self._hold_for_password_change(request, user)
+        return user, token
 
     def authenticate_key(self, raw: str):
         token = ApiToken.objects.select_related("user").filter(key_digest=digest(raw)).first()
@@ -36,6 +39,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
         self._touch(token)
         return token.user, token
+
+    @staticmethod
+    def _hold_for_password_change(request, user) -> None:
+        """The forced password change, enforced for every view a token reaches — also views
+        whose own permission classes (lower layers cannot import ours) do not check it."""
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        if view is not None and user.must_reset_password:
+            enforce_password_change(user, request.method, view)
 
     @staticmethod
     def _touch(token: ApiToken) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from apps.directory.normalize import normalize_mobile_or_none
 
@@ -18,13 +19,22 @@ def find_login_user(identifier: str):
     identifier = (identifier or "").strip()
     if not identifier:
         return None
-    query = Q(username__iexact=identifier)
+    lowered = identifier.lower()
+    # Compare LOWER(column) with the lower-cased input: that is exactly the expression of the
+    # unique indexes on User (an iexact lookup compiles to UPPER(...) and scans on PostgreSQL).
+    # The non-empty conditions let PostgreSQL use the partial email and mobile indexes.
+    aliases = {"username_lower": Lower("username")}
+    query = Q(username_lower=lowered)
     if "@" in identifier:
-        query |= Q(email__iexact=identifier) | Q(private_email__iexact=identifier)
+        aliases |= {"email_lower": Lower("email"), "private_email_lower": Lower("private_email")}
+        query |= Q(email_lower=lowered) & ~Q(email="")
+        query |= Q(private_email_lower=lowered) & ~Q(private_email="")
     mobile = normalize_mobile_or_none(identifier)
     if mobile:
-        query |= Q(mobile=mobile)
-    matches = list(User.objects.filter(query)[:2])
+        query |= Q(mobile=mobile) & ~Q(mobile="")
+    # No ORDER BY and no LIMIT: each arm matches at most one row (the columns are unique),
+    # and either would tempt PostgreSQL into a scan instead of a BitmapOr of the indexes.
+    matches = list(User.objects.alias(**aliases).filter(query).order_by())
     # An identifier that names two different accounts (one's username is another's
     # mobile) is ambiguous; refuse rather than guess.
     return matches[0] if len(matches) == 1 else None

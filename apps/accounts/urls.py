@@ -1,1 +1,16 @@
-urlpatterns: list = []
+"""Accounts endpoints, mounted under /siteapi/oneid/ and /siteapi/v1/ by apps.api.urls."""
+
+from django.urls import path
+
+from apps.accounts.api import invitations, login, meta, passwords, tokens
+
+urlpatterns = [
+    path("ucenter/login/", login.LoginView.as_view(), name="ucenter-login"),
+    path("revoke/token/", login.RevokeTokenView.as_view(), name="revoke-token"),
+    path("ucenter/tokens/", tokens.TokenListView.as_view(), name="ucenter-tokens"),
+    path("ucenter/tokens/<int:token_id>/", tokens.TokenDetailView.as_view(), name="ucenter-token-detail"),
+    path("ucenter/password/", passwords.PasswordView.as_view(), name="ucenter-password"),
+    path("ucenter/profile/invited/", invitations.InvitedProfileView.as_view(), name="ucenter-profile-invited"),
+    path("invitation/user/<str:username>/", invitations.InvitationCreateView.as_view(), name="invitation-user"),
+    path("meta/", meta.MetaView.as_view(), name="meta"),
+]

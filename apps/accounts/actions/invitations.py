@@ -1,0 +1,102 @@
+"""Invitations: a single-use, expiring link for an administrator-created account.
+
+The key is 32 random bytes (URL-safe text) shown once to the administrator; only its
+SHA-256 digest is stored. A new invitation voids the user's earlier unused ones, and
+acceptance locks the invitation row, so two concurrent acceptances cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import status
+
+from apps.accounts.actions.tokens import issue_token_after_commit
+from apps.accounts.models import Invitation, digest
+from apps.audit.actions import record_event
+from apps.audit.models import Action
+from apps.core.exceptions import DomainError
+from apps.directory.actions.users import set_password, update_user
+
+KEY_BYTES = 32
+
+
+class InvitationNotFound(DomainError):
+    """Unknown, expired and used keys all look the same to the caller."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+
+    def __init__(self):
+        super().__init__(_("This invitation is invalid or has expired."), code="invitation_invalid")
+
+
+def invitation_url(raw_key: str) -> str:
+    return f"{settings.BASE_URL}/#/oneid/activate?key={raw_key}"
+
+
+@transaction.atomic
+def create_invitation(user, *, actor) -> tuple[Invitation, str]:
+    """Return the new invitation and its raw key (not stored; shown to the inviter once)."""
+    now = timezone.now()
+    voided = Invitation.objects.filter(user=user, accepted__isnull=True, expires__gt=now).update(
+        expires=now, updated=now
+    )
+    raw = secrets.token_urlsafe(KEY_BYTES)
+    invitation = Invitation.objects.create(
+        user=user,
+        inviter=actor,
+        key_digest=digest(raw),
+        expires=now + dt.timedelta(seconds=settings.INVITATION_LIFETIME),
+    )
+    record_event(
+        Action.INVITATION_CREATED,
+        actor=actor,
+        target=user,
+        detail={"invitation": invitation.pk, "expires": invitation.expires, "voided": voided},
+    )
+    return invitation, raw
+
+
+def find_usable_invitation(raw_key: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_related("user").filter(key_digest=digest(raw_key or "")).first() if raw_key else None
+    )
+    if invitation is None or not invitation.is_usable:
+        raise InvitationNotFound()
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(raw_key: str, password: str) -> tuple[object, str]:
+    """Set the invitee's password, activate the account, use up the invitation; return the
+    user and a fresh raw token."""
+    if not raw_key:
+        raise InvitationNotFound()
+    # Lock only the invitation row: the second of two concurrent acceptances waits here and
+    # then sees ``accepted`` set.
+    invitation = Invitation.objects.select_for_update(of=("self",)).filter(key_digest=digest(raw_key)).first()
+    if invitation is None or not invitation.is_usable:
+        raise InvitationNotFound()
+    user = invitation.user
+    try:
+        set_password(user, password, actor=user, must_reset=False)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    if not user.is_active:
+        update_user(user, {"is_active": True}, actor=user)
+    invitation.accepted = timezone.now()
+    invitation.save(update_fields=["accepted", "updated"])
+    record_event(
+        Action.INVITATION_ACCEPTED,
+        actor=user,
+        target=user,
+        changes={"accepted": [None, invitation.accepted]},
+        detail={"invitation": invitation.pk, "inviter": invitation.inviter.username if invitation.inviter else ""},
+    )
+    return user, issue_token_after_commit(user, actor=user)

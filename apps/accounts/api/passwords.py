@@ -1,0 +1,40 @@
+"""``ucenter/password/``: change one's own password (logged in, or v1's username variant)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.actions.passwords import change_own_password, change_password_by_username
+from apps.accounts.api.serializers import PasswordChangeSerializer
+from apps.accounts.login_response import build_login_response
+
+
+class PasswordView(APIView):
+    # Logged-out callers are v1's {username, old_password, new_password} variant.
+    permission_classes = [AllowAny]
+    allowed_during_password_change = True
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={200: OpenApiResponse(description="A fresh token and the user profile, as at login.")},
+    )
+    def put(self, request):
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if request.user is not None and request.user.is_authenticated:
+            user, token = change_own_password(request.user, data["old_password"], data["new_password"])
+        else:
+            if not data.get("username"):
+                raise serializers.ValidationError({"username": [_("This field is required.")]})
+            user, token = change_password_by_username(
+                data["username"], data["old_password"], data["new_password"], request=request
+            )
+        return Response(build_login_response(user, token))
+
+    patch = put
