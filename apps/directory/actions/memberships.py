@@ -50,7 +50,7 @@ def remove_members(group: Group, users: Sequence[User], *, actor) -> list[User]:
     if not removed_ids:
         return []
     memberships.delete()
-    removed = [u for u in users if u.pk in removed_ids]
+    removed = [u for u in dict.fromkeys(users) if u.pk in removed_ids]
     _audit(Action.MEMBERS_REMOVED, group, removed, actor)
     return removed
 
@@ -87,12 +87,16 @@ def _reorder(group: Group, ordered: Sequence[User]) -> None:
 
 
 @transaction.atomic
-def move_out(group: Group, users: Sequence[User], targets: Iterable[Group], *, actor) -> None:
-    """Move users from ``group`` into each of ``targets`` (ArkID v1's ``move_out`` subject)."""
-    targets = list(targets)
-    remove_members(group, users, actor=actor)
+def move_out(group: Group, users: Sequence[User], targets: Iterable[Group], *, actor) -> list[User]:
+    """Move users from ``group`` into each of ``targets`` (ArkID v1's ``move_out`` subject).
+
+    Only actual members of ``group`` move: a listed user who is not in it is not pulled into the
+    targets. Returns the users moved."""
+    targets = [t for t in dict.fromkeys(targets) if t.pk != group.pk]
+    moved = remove_members(group, users, actor=actor)
     for target in targets:
-        add_members(target, users, actor=actor)
+        add_members(target, moved, actor=actor)
+    return moved
 
 
 @transaction.atomic

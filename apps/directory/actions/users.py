@@ -1,0 +1,303 @@
+"""Creating, changing and deleting users. Every write is one transaction and one audit trail.
+
+Uniqueness is checked twice on purpose: first with a query, for a friendly message listing
+every taken field; then by the database constraints, whose IntegrityError (a concurrent
+create won the race) is turned into the same field error instead of a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from apps.audit.actions import diff, record_event
+from apps.audit.models import Action
+from apps.core.exceptions import DomainError
+from apps.directory import signals
+from apps.directory.actions import memberships
+from apps.directory.actions.custom_fields import coerce_custom_value, find_custom_field, render_custom_value
+from apps.directory.models import CustomFieldValue, Group, GroupType, Membership, Origin, User
+from apps.directory.user_validation import (
+    CREATE_FIELDS,
+    EDITABLE_FIELDS,
+    clean_user_fields,
+    find_taken_fields,
+    integrity_error_fields,
+)
+
+SNAPSHOT_FIELDS = ("username", *EDITABLE_FIELDS, "origin", "is_admin")
+# What the audit trail records instead of a password (masked again on write).
+PASSWORD_MARK = "(set)"  # noqa: S105 - a marker, not a password
+
+
+def snapshot(user: User, fields: Iterable[str] = SNAPSHOT_FIELDS) -> dict:
+    return {field: getattr(user, field) for field in fields}
+
+
+def _validate_password(raw_password, user: User) -> None:
+    if not isinstance(raw_password, str) or not raw_password:
+        raise ValidationError({"password": [_("Enter a password.")]})
+    try:
+        password_validation.validate_password(raw_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+
+
+def _save_unique(user: User, values: dict, *, update_fields: list[str] | None = None) -> None:
+    """Save inside a savepoint so a unique violation leaves the outer transaction usable."""
+    try:
+        with transaction.atomic():
+            user.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        exclude = user.pk if update_fields is not None else None
+        if update_fields is None:
+            user.pk = None  # the INSERT did not happen
+        raise ValidationError(integrity_error_fields(exc, values, exclude_pk=exclude)) from None
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor,
+    origin=Origin.ADMIN,
+    password: str | None = None,
+    groups: Sequence[Group] = (),
+    custom_values: dict | None = None,
+    **fields,
+) -> User:
+    if "username" not in fields:
+        raise ValidationError({"username": [_("This field is required.")]})
+    cleaned = clean_user_fields(fields, allowed=CREATE_FIELDS)
+    taken = find_taken_fields(cleaned)
+    if taken:
+        raise ValidationError(taken)
+    user = User(origin=origin, **cleaned)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        _validate_password(password, user)
+        user.set_password(password)
+    _save_unique(user, cleaned)
+    _audit_created(user, actor=actor, password_set=password is not None)
+    for group in dict.fromkeys(groups):
+        memberships.add_members(group, [user], actor=actor)
+    if custom_values:
+        set_user_custom_values(user, custom_values, actor=actor)
+    return user
+
+
+def _audit_created(user: User, *, actor, password_set: bool) -> None:
+    changes = diff({}, snapshot(user))
+    if password_set:
+        changes["password"] = [None, PASSWORD_MARK]
+    record_event(Action.USER_CREATED, actor=actor, target=user, changes=changes)
+
+
+def _audit_updated(user: User, before: dict, *, actor) -> None:
+    record_event(Action.USER_UPDATED, actor=actor, target=user, changes=diff(before, snapshot(user, before)))
+
+
+# --- bulk writers ---------------------------------------------------------------------
+# The CSV import cleans every row with clean_user_fields and checks uniqueness for the
+# whole file in a few queries; these skip the per-user check and savepoint (three round
+# trips per user). A duplicate that a concurrent request slipped in raises IntegrityError,
+# which aborts the caller's whole transaction: all or nothing, as the import promises.
+
+
+@transaction.atomic(savepoint=False)
+def create_prechecked_user(fields: dict, *, actor, origin=Origin.IMPORT) -> User:
+    """``fields``: the output of ``clean_user_fields`` (with username), already checked unique."""
+    user = User(origin=origin, **fields)
+    user.set_unusable_password()
+    user.save()
+    _audit_created(user, actor=actor, password_set=False)
+    return user
+
+
+@transaction.atomic(savepoint=False)
+def update_prechecked_user(user: User, fields: dict, *, actor) -> bool:
+    """``fields``: cleaned editable fields (no username, no is_active), already checked unique.
+    Returns whether anything changed; audits only the changed fields."""
+    changed = {field: value for field, value in fields.items() if getattr(user, field) != value}
+    if not changed:
+        return False
+    if {"username", "is_active"} & set(changed):
+        raise ValueError("update_prechecked_user cannot change the username or is_active")
+    before = snapshot(user, changed)
+    for field, value in changed.items():
+        setattr(user, field, value)
+    user.save(update_fields=[*changed, "updated"])
+    _audit_updated(user, before, actor=actor)
+    return True
+
+
+def _guard_last_admins(users: Sequence[User], *, verb: str) -> None:
+    """Refuse to remove every active administrator; locks the admin rows so two concurrent
+    removals cannot both pass the check."""
+    leaving = {u.pk for u in users if u.is_admin and u.is_active}
+    if not leaving:
+        return
+    admins = User.objects.select_for_update().filter(is_admin=True, is_active=True).values_list("pk", flat=True)
+    if not set(admins) - leaving:
+        raise DomainError(_("Cannot %(verb)s the last active administrator.") % {"verb": verb}, code="last_admin")
+
+
+@transaction.atomic
+def update_user(
+    user: User, fields: dict, *, actor, custom_values: dict | None = None, visible_only: bool = False
+) -> User:
+    """Change ``fields`` (and custom values); audits only what really changed. ``visible_only``
+    limits custom values to the fields employees see (the profile page)."""
+    fields = dict(fields)
+    if "password" in fields:
+        raise ValidationError({"password": [_("Use the password endpoint to change a password.")]})
+    if "username" in fields:
+        username = str(fields.pop("username") or "").strip().lower()
+        if username != user.username:
+            raise ValidationError({"username": [_("The username cannot be changed.")]})
+    cleaned = clean_user_fields(fields, allowed=EDITABLE_FIELDS)
+    changed = {field: value for field, value in cleaned.items() if getattr(user, field) != value}
+    if changed.get("is_active") is False:
+        if actor is not None and actor.pk == user.pk:
+            raise DomainError(_("You cannot deactivate yourself."), field="is_active", code="self")
+        _guard_last_admins([user], verb=_("deactivate"))
+    if changed:
+        taken = find_taken_fields(changed, exclude_pk=user.pk)
+        if taken:
+            raise ValidationError(taken)
+        before = snapshot(user, changed)
+        for field, value in changed.items():
+            setattr(user, field, value)
+        _save_unique(user, changed, update_fields=[*changed, "updated"])
+        _audit_updated(user, before, actor=actor)
+    if custom_values:
+        set_user_custom_values(user, custom_values, actor=actor, visible_only=visible_only)
+    return user
+
+
+@transaction.atomic
+def set_password(user: User, raw_password: str, *, actor, must_reset: bool = False) -> None:
+    _validate_password(raw_password, user)
+    user.set_password(raw_password)
+    user.must_reset_password = bool(must_reset)
+    user.save(update_fields=["password", "must_reset_password", "updated"])
+    by_self = actor is not None and actor.pk == user.pk
+    record_event(
+        Action.PASSWORD_CHANGED if by_self else Action.USER_PASSWORD_SET,
+        actor=actor,
+        target=user,
+        changes={"password": [None, PASSWORD_MARK]},
+        # Not "must_reset_password": the audit masking hides every key containing "password".
+        detail={"reset_required": user.must_reset_password},
+    )
+    transaction.on_commit(lambda: signals.password_changed.send(sender=User, user=user))
+
+
+def _user_snapshot_for_delete(user: User) -> dict:
+    data = snapshot(user)
+    data["nodes"] = [
+        m.group.node_uid for m in Membership.objects.filter(user=user).select_related("group__type").order_by("id")
+    ]
+    return data
+
+
+def _check_deletable(users: Sequence[User], *, actor) -> None:
+    if actor is not None and any(u.pk == actor.pk for u in users):
+        raise DomainError(_("You cannot delete yourself."), code="self")
+    _guard_last_admins(users, verb=_("delete"))
+
+
+def _delete(user: User, *, actor) -> None:
+    data = _user_snapshot_for_delete(user)
+    user_id, username = user.pk, user.username
+    record_event(Action.USER_DELETED, actor=actor, target=user, changes=diff(data, {}), detail={"uuid": str(user.uuid)})
+    user.delete()
+    transaction.on_commit(lambda: signals.user_deleted.send(sender=User, user_id=user_id, username=username))
+
+
+@transaction.atomic
+def delete_user(user: User, *, actor) -> None:
+    """Hard delete (memberships, custom values and tokens cascade); the audit event keeps a snapshot."""
+    _check_deletable([user], actor=actor)
+    _delete(user, actor=actor)
+
+
+@transaction.atomic
+def bulk_delete_users(users: Sequence[User], *, actor) -> int:
+    """Delete all of ``users`` or none: every refusal is checked before the first delete."""
+    users = list({u.pk: u for u in users}.values())
+    _check_deletable(users, actor=actor)
+    for user in users:
+        _delete(user, actor=actor)
+    return len(users)
+
+
+@transaction.atomic
+def set_user_custom_values(user: User, values: dict, *, actor, visible_only: bool = False) -> dict:
+    """Set custom field values by field uuid (hex or dashed) or name; empty values remove.
+    ``visible_only`` restricts to fields employees may see (the profile page)."""
+    if not isinstance(values, dict):
+        raise ValidationError({"custom_user": [_("Must be an object of field uuid to value.")]})
+    resolved, errors = {}, {}
+    for key, value in values.items():
+        field = find_custom_field(key)
+        if field is None or (visible_only and not field.is_visible):
+            errors[str(key)] = [_("Unknown custom field.")]
+            continue
+        try:
+            resolved[field] = coerce_custom_value(field, value)
+        except ValidationError as exc:
+            errors[str(key)] = exc.messages
+    if errors:
+        raise ValidationError({"custom_user": [f"{key}: {' '.join(msgs)}" for key, msgs in errors.items()]})
+    current = {row.field_id: row for row in CustomFieldValue.objects.filter(user=user, field__in=list(resolved))}
+    before, after = {}, {}
+    for field, value in resolved.items():
+        row = current.get(field.pk)
+        old = row.value if row else None
+        if old == value:
+            continue
+        label = f"custom:{field.name}"
+        before[label] = render_custom_value(field, old) if old is not None else None
+        after[label] = render_custom_value(field, value) if value is not None else None
+        if value is None:
+            row.delete()
+        elif row is None:
+            CustomFieldValue.objects.create(user=user, field=field, value=value)
+        else:
+            row.value = value
+            row.save(update_fields=["value"])
+    if after:
+        record_event(Action.USER_UPDATED, actor=actor, target=user, changes=diff(before, after))
+    return after
+
+
+@transaction.atomic
+def change_user_nodes(user: User, groups: Sequence[Group], subject: str, *, actor, kind: str = "node") -> None:
+    """v1's ``user/<username>/{node,dept,group}/`` PATCH: ``add``, ``delete`` or ``override``.
+    ``override`` replaces only the memberships of the same kind (departments for ``dept``,
+    other groups for ``group``, everything for ``node``)."""
+    if subject == "add":
+        for group in groups:
+            memberships.add_members(group, [user], actor=actor)
+    elif subject == "delete":
+        for group in groups:
+            memberships.remove_members(group, [user], actor=actor)
+    elif subject == "override":
+        current = Membership.objects.filter(user=user).select_related("group__type")
+        if kind == "dept":
+            current = current.filter(group__type__key=GroupType.DEPARTMENT)
+        elif kind == "group":
+            current = current.exclude(group__type__key=GroupType.DEPARTMENT)
+        wanted = {g.pk for g in groups}
+        for membership in current:
+            if membership.group_id not in wanted:
+                memberships.remove_members(membership.group, [user], actor=actor)
+        for group in groups:
+            memberships.add_members(group, [user], actor=actor)
+    else:
+        raise ValidationError({"subject": [_("Must be one of: add, delete, override.")]})
