@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ (the API docs' assets from drf-spectacular-sidecar) with DEBUG off, no CDN.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -87,6 +89,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "arkid.urls"
 WSGI_APPLICATION = "arkid.wsgi.application"
 AUTH_USER_MODEL = "directory.User"
+# W004 asks for unique=True on the username field; ours is unique through a Lower() database
+# constraint (case-insensitive), which Django's check cannot see.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 TEMPLATES = [
     {
@@ -162,8 +167,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
-ARGON2_TIME_COST = env_int("ARKID_ARGON2_TIME_COST", 2)
-ARGON2_MEMORY_COST = env_int("ARKID_ARGON2_MEMORY_COST", 19456)  # KiB; OWASP minimum is 19 MiB
+ARGON2_TIME_COST = env_int("ARKID_ARGON2_TIME_COST", 3)  # OWASP minimum is 2 passes at 19 MiB
+ARGON2_MEMORY_COST = env_int("ARKID_ARGON2_MEMORY_COST", 24576)  # KiB (24 MiB); ~30-40 ms/hash on 2 cores
 ARGON2_PARALLELISM = env_int("ARKID_ARGON2_PARALLELISM", 1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -199,7 +204,7 @@ REST_FRAMEWORK = {
         "apps.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.IsArkidAdmin"],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.core.permissions.IsArkidAdmin"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.exception_handler",
@@ -229,6 +234,12 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("ARKID_STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
+# Compressed copies are made by collectstatic; no manifest, so a missing collectstatic never breaks a page.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 DEFAULT_PHONE_REGION = env("ARKID_DEFAULT_PHONE_REGION", "CN")
 COMPANY_NAME = env("ARKID_COMPANY_NAME", "ArkID")
 

@@ -1,0 +1,117 @@
+"""Helpers shared by the benchmarks: Django setup on a throwaway database, timing, reporting.
+
+Each measurement is printed as ``name  value  unit`` and, for bench/run.py's summary, as a
+``RESULT`` line. A ratio is always against a baseline measured in the same run on the same
+machine, so numbers from different machines stay comparable.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULT_PREFIX = "RESULT"
+
+
+def setup_django() -> None:
+    """Import Django with the real settings (not the test ones: the bench measures what runs)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arkid.settings")
+    import django
+
+    django.setup()
+
+
+@contextmanager
+def throwaway_database():
+    """A fresh, migrated database that is dropped afterwards, so a bench never touches real
+    data: ``<name>_bench`` on PostgreSQL (ARKID_DATABASE_URL), a file in ARKID_VAR_DIR on SQLite."""
+    from django.conf import settings
+    from django.db import connection
+
+    db = settings.DATABASES["default"]
+    old_name = db["NAME"]
+    if connection.vendor == "sqlite":
+        db.setdefault("TEST", {})["NAME"] = str(Path(settings.VAR_DIR) / "bench.sqlite3")
+    else:  # not test_<name>: a test run may be using that one right now
+        db.setdefault("TEST", {})["NAME"] = f"{old_name}_bench"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield connection
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+@dataclass(frozen=True)
+class Timing:
+    samples: tuple[float, ...]  # seconds
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def best(self) -> float:
+        return min(self.samples)
+
+    @property
+    def worst(self) -> float:
+        return max(self.samples)
+
+
+def measure(fn: Callable[[], object], *, repeat: int = 20, warmup: int = 3) -> Timing:
+    """Run ``fn`` ``warmup`` times untimed (caches, connections), then ``repeat`` times timed."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return Timing(tuple(samples))
+
+
+@contextmanager
+def stopwatch(label: str):
+    """Print how long a setup step took (not a measurement)."""
+    start = time.perf_counter()
+    yield
+    print(f"  {label}: {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def report(
+    name: str,
+    value: float,
+    unit: str,
+    *,
+    baseline: tuple[str, float] | None = None,
+    goal: float | None = None,
+    note: str = "",
+) -> bool:
+    """Print one result; returns False when a goal (an upper bound) was missed."""
+    parts = [f"{name:<40} {value:>10.2f}  {unit}"]
+    if baseline is not None:
+        base_name, base_value = baseline
+        ratio = value / base_value if base_value else float("inf")
+        parts.append(f"x{ratio:.1f} vs {base_name}")
+    met = goal is None or value <= goal
+    if goal is not None:
+        parts.append(f"goal <= {goal:g} {unit}: {'met' if met else 'MISSED'}")
+    if note:
+        parts.append(note)
+    print("  ".join(parts), flush=True)
+    goal_text = "" if goal is None else f" goal={goal:g} {'met' if met else 'missed'}"
+    print(f"{RESULT_PREFIX} {name} {value:.2f} {unit}{goal_text}", flush=True)
+    return met
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000.0
