@@ -17,8 +17,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
-    if value is None:
-        return default
+    if value is None or value.strip() == "":
+        return default  # an empty variable means "not set", as in docker-compose's `VAR=`
     if value.startswith("file://"):
         return Path(value.removeprefix("file://")).read_text().strip()
     return value

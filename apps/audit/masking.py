@@ -1,26 +1,31 @@
 """Masking of secrets in audit payloads.
 
-Keys are matched by substring on a normalised name, so ``new_password``, ``oldPassword``,
-``client_secret`` and ``sms_token`` are all caught — ArkID v1's regex missed the first two.
-Masking walks nested dicts and lists instead of regex-matching serialised JSON.
+Field names are split into words (``new_password``, ``oldPassword``, ``client-secret`` →
+``new password``, ``old password``, ``client secret``) and masked when a word is sensitive,
+so v1's misses (``new_password``, spaced JSON) are caught while ``postcode`` is not. Only
+text is masked: a boolean such as ``must_reset_password`` carries no secret and stays
+readable. Masking walks nested dicts and lists instead of regex-matching serialised JSON.
 """
 
 from __future__ import annotations
 
+import re
+
 MASK = "******"
-_SENSITIVE = ("password", "secret", "token", "key", "code", "credential", "otp", "totp")
+_SENSITIVE_WORDS = {"password", "passwd", "secret", "token", "key", "code", "credential", "otp", "totp"}
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 def is_sensitive(name: str) -> bool:
-    normalised = name.lower().replace("-", "_")
-    return any(word in normalised for word in _SENSITIVE)
+    words = (word.lower() for word in _WORD.findall(name))
+    return any(word in _SENSITIVE_WORDS or word.removesuffix("s") in _SENSITIVE_WORDS for word in words)
 
 
 def mask(value, *, key: str = ""):
-    if key and is_sensitive(key):
-        return MASK if value not in (None, "") else value
     if isinstance(value, dict):
         return {k: mask(v, key=str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [mask(v) for v in value]
+        return [mask(v, key=key) for v in value]
+    if key and isinstance(value, str) and value and is_sensitive(key):
+        return MASK
     return value

@@ -29,7 +29,9 @@ class Conflict(DomainError):
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
+        # ``code`` is the machine-readable reason (v1's "deadlock", "across_scope", ...).
         body = {exc.field: [exc.message]} if exc.field != "detail" else {"detail": exc.message}
+        body["code"] = exc.code
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "message_dict"):

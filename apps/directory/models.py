@@ -37,7 +37,9 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        return self.get(username__iexact=username)
+        # Usernames are stored lower-case (the actions normalise them), so an exact match on
+        # the lowered value uses the plain username index.
+        return self.get(username=username.strip().lower())
 
 
 class User(AbstractBaseUser, PublicIdModel):
@@ -77,6 +79,9 @@ class User(AbstractBaseUser, PublicIdModel):
             models.UniqueConstraint("mobile", condition=~models.Q(mobile=""), name="directory_user_mobile_uniq"),
         ]
         indexes = [
+            # Exact lookups of the (always lower-case) username; the unique Lower() index
+            # above guards case-insensitive uniqueness but only serves lower(username) = ...
+            models.Index(fields=["username"], name="directory_user_username"),
             models.Index(fields=["name"], name="directory_user_name"),
             models.Index(fields=["created"], name="directory_user_created_idx"),
         ]

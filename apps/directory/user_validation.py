@@ -169,9 +169,9 @@ def clean_user_fields(fields: dict, *, allowed: Iterable[str]) -> dict:
 def with_unique_keys(queryset: QuerySet) -> QuerySet:
     """Alias the expressions the unique indexes are built on (``lower(username)``, ...).
 
-    There is no plain index on ``username`` or ``email``: ``username = 'x'`` and Django's
-    ``__iexact`` (``UPPER(...)``) scan the whole table on PostgreSQL. Filter with
-    :func:`unique_key_q` on a queryset passed through this instead.
+    There is no plain index on ``email``: Django's ``__iexact`` (``UPPER(...)``) scans the
+    whole table on PostgreSQL. Filter with :func:`unique_key_q` on a queryset passed through
+    this instead. (Usernames, always stored lower-case, also have a plain index.)
     """
     return queryset.alias(
         username_key=Lower("username"), email_key=Lower("email"), private_email_key=Lower("private_email")

@@ -26,7 +26,7 @@ class InvitationCreateView(APIView):
 
     @extend_schema(request=None, responses={201: InvitationSerializer})
     def post(self, request, username):
-        user = get_object_or_404(get_user_model(), username__iexact=username)
+        user = get_object_or_404(get_user_model(), username=username.strip().lower())
         invitation, raw_key = create_invitation(user, actor=request.user)
         body = {"key": raw_key, "url": invitation_url(raw_key), "expires": invitation.expires}
         return Response(InvitationSerializer(body).data, status=status.HTTP_201_CREATED)

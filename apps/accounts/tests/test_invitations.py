@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 INVITED_URL = "/siteapi/oneid/ucenter/profile/invited/"
 NEW_PASSWORD = "Welcome-Aboard-77"
-NOT_FOUND = {"detail": "This invitation is invalid or has expired."}
+NOT_FOUND = {"detail": "This invitation is invalid or has expired.", "code": "invitation_invalid"}
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from apps.directory.tests.factories import create_test_user
 
 pytestmark = pytest.mark.django_db
 
-GENERIC_ERROR = {"detail": "Invalid username or password."}
+GENERIC_ERROR = {"detail": "Invalid username or password.", "code": "invalid_credentials"}
 
 
 def test_login_returns_v1_shape_and_a_working_token(login, user):
@@ -196,4 +196,4 @@ def test_identifier_naming_two_accounts_is_refused(login):
 def test_error_follows_the_request_language(login, user):
     response = login("alice", "wrong-password", HTTP_ACCEPT_LANGUAGE="zh-hans")
 
-    assert response.json() == {"detail": "用户名或密码错误。"}
+    assert response.json() == {"detail": "用户名或密码错误。", "code": "invalid_credentials"}

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 PASSWORD_URL = "/siteapi/oneid/ucenter/password/"
 TOKENS_URL = "/siteapi/oneid/ucenter/tokens/"
 NEW_PASSWORD = "Brand-new-Secret-42"
-GENERIC_ERROR = {"detail": "Invalid username or password."}
+GENERIC_ERROR = {"detail": "Invalid username or password.", "code": "invalid_credentials"}
 
 
 @pytest.fixture

@@ -184,7 +184,7 @@ class TestDetail:
             request_context.reset(token)
         body = admin_client.get(f"{LOG}{event.uuid}/").json()
         assert body["uuid"] == str(event.uuid)
-        assert body["changes"] == {"name": ["Alice", "Alice B"], "password": "******"}
+        assert body["changes"] == {"name": ["Alice", "Alice B"], "password": ["******", "******"]}
         assert body["detail"] == {"client_secret": "******", "note": "via API"}
         assert body["ip"] == "198.51.100.7"
         assert body["user_agent"] == "pytest/1"

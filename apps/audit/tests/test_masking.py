@@ -15,7 +15,9 @@ def test_sensitive_names(name):
     assert is_sensitive(name)
 
 
-@pytest.mark.parametrize("name", ["username", "name", "email", "mobile", "ip", "deleted"])
+@pytest.mark.parametrize(
+    "name", ["username", "name", "email", "mobile", "ip", "deleted", "postcode", "monkey", "keyword"]
+)
 def test_ordinary_names(name):
     assert not is_sensitive(name)
 
@@ -31,10 +33,14 @@ def test_nested_dicts_and_lists_are_walked():
     assert mask(payload) == {
         "user": {"username": "alice", "new_password": MASK, "profile": {"oldPassword": MASK}},
         "apps": [{"client_id": "abc", "client_secret": MASK}, {"name": "wiki"}],
-        "tokens": MASK,
+        "tokens": [MASK, MASK],
         "sms_token": MASK,
         "note": "password is not a key here",
     }
+
+
+def test_flags_about_secrets_are_not_secrets():
+    assert mask({"must_reset_password": True, "password": "x"}) == {"must_reset_password": True, "password": MASK}
 
 
 def test_empty_secrets_stay_empty_so_an_unset_value_is_visible():
@@ -52,7 +58,7 @@ def test_record_event_masks_changes_and_detail_before_storing(admin_user):
         detail={"request": {"new_password": "hunter2", "client_secret": "s3cr3t", "page": 1}},
     )
     event.refresh_from_db()
-    assert event.changes == {"name": ["A", "B"], "password": MASK}
+    assert event.changes == {"name": ["A", "B"], "password": [MASK, MASK]}
     assert event.detail == {"request": {"new_password": MASK, "client_secret": MASK, "page": 1}}
     stored = str(event.changes) + str(event.detail)
     for secret in ("old-pass", "new-pass", "hunter2", "s3cr3t"):

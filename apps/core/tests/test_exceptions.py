@@ -28,9 +28,9 @@ def respond_to(exc: Exception):
 @pytest.mark.parametrize(
     ("exc", "status", "body"),
     [
-        (DomainError("Already taken.", field="username"), 400, {"username": ["Already taken."]}),
-        (DomainError("Not allowed here."), 400, {"detail": "Not allowed here."}),
-        (Conflict("Exists.", field="uid"), 409, {"uid": ["Exists."]}),
+        (DomainError("Already taken.", field="username"), 400, {"username": ["Already taken."], "code": "invalid"}),
+        (DomainError("Not allowed here."), 400, {"detail": "Not allowed here.", "code": "invalid"}),
+        (Conflict("Exists.", field="uid", code="taken"), 409, {"uid": ["Exists."], "code": "taken"}),
         (DjangoValidationError({"email": ["Bad email."]}), 400, {"email": ["Bad email."]}),
         (DjangoValidationError("Plain message."), 400, {"detail": ["Plain message."]}),
         (Http404("secret internals"), 404, {"detail": "Not found."}),

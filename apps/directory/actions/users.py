@@ -191,8 +191,7 @@ def set_password(user: User, raw_password: str, *, actor, must_reset: bool = Fal
         actor=actor,
         target=user,
         changes={"password": [None, PASSWORD_MARK]},
-        # Not "must_reset_password": the audit masking hides every key containing "password".
-        detail={"reset_required": user.must_reset_password},
+        detail={"must_reset_password": user.must_reset_password},
     )
     transaction.on_commit(lambda: signals.password_changed.send(sender=User, user=user))
 

@@ -22,8 +22,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from apps.directory.actions.custom_fields import coerce_custom_value
-from apps.directory.models import CustomField, CustomFieldValue, Gender, Group, GroupType, Membership, User
+from apps.directory.models import CustomField, CustomFieldValue, Gender, Group, Membership, User
 from apps.directory.normalize import normalize_mobile_or_none
+from apps.directory.queries import groups as group_queries
 from apps.directory.user_validation import unique_key_q, with_unique_keys
 
 TEXT_FILTERS = ("name", "username", "email", "private_email", "mobile", "remark")
@@ -140,28 +141,21 @@ def resolve_node_uids(uids: Iterable[str], *, field: str, kind: str = "node") ->
     uids = [str(u).strip() for u in uids]
     if len(uids) > MAX_LIST_ITEMS:
         raise _bad(field, _("At most %(n)d items.") % {"n": MAX_LIST_ITEMS})
-    wanted: list[tuple[str, str, bool]] = []  # (given, bare uid, is department)
-    for given in uids:
-        if kind in ("node", "filter") and given.startswith((Group.NODE_PREFIX_DEPARTMENT, Group.NODE_PREFIX_GROUP)):
-            wanted.append((given, given[2:], given.startswith(Group.NODE_PREFIX_DEPARTMENT)))
-        elif kind in ("dept", "group", "filter"):
-            wanted.append((given, given, kind == "dept"))
-        else:
-            wanted.append((given, "", False))
-    found = {
-        (g.uid, g.type.key == GroupType.DEPARTMENT): g
-        for g in Group.objects.filter(uid__in={bare for _given, bare, _is_dept in wanted}).select_related("type")
-    }
-    groups, unknown = [], []
-    for given, bare, is_dept in wanted:
-        group = found.get((bare, is_dept))
-        if group is None:
-            unknown.append(given)
-        elif group not in groups:
-            groups.append(group)
+    as_node_uid = {given: _as_node_uid(given, kind) for given in uids}
+    groups, missing = group_queries.resolve_node_uids(as_node_uid.values())
+    unknown = [given for given, node_uid in as_node_uid.items() if node_uid in set(missing)]
     if unknown:
         raise _bad(field, _("Unknown node(s): %(uids)s.") % {"uids": ", ".join(unknown)})
     return groups
+
+
+def _as_node_uid(given: str, kind: str) -> str:
+    prefixed = given.startswith((Group.NODE_PREFIX_DEPARTMENT, Group.NODE_PREFIX_GROUP))
+    if kind == "node" or (kind == "filter" and prefixed):
+        return given
+    if kind == "dept":
+        return Group.NODE_PREFIX_DEPARTMENT + given
+    return Group.NODE_PREFIX_GROUP + given  # "group", and bare uids in "filter"
 
 
 def _in_groups(groups: list[Group], *, descendants: bool) -> Exists:

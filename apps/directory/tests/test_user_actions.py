@@ -65,7 +65,7 @@ def test_create_user_normalises_and_audits_with_masked_password(admin_user):
     assert event.target_id == str(user.pk)
     assert event.changes["username"] == [None, "zhang.san"]
     assert event.changes["name"] == [None, "张三"]
-    assert event.changes["password"] == MASK
+    assert event.changes["password"] == [None, MASK]
     assert STRONG not in json.dumps([event.changes, event.detail])
 
 
@@ -199,8 +199,8 @@ def test_admin_sets_password_audits_and_signals_on_commit(admin_user, received, 
     user.refresh_from_db()
     assert user.check_password(STRONG) and user.must_reset_password
     [event] = events(Action.USER_PASSWORD_SET)
-    assert event.changes == {"password": MASK}
-    assert event.detail == {"reset_required": True}
+    assert event.changes == {"password": [None, MASK]}
+    assert event.detail == {"must_reset_password": True}
     assert received == [("password_changed", {"user": user})]
 
 

@@ -213,7 +213,7 @@ def test_detail_update_delete(admin_client, admin_user):
 def test_cannot_delete_yourself_through_the_api(admin_client):
     response = admin_client.delete(API + "user/admin/")
     assert response.status_code == 400
-    assert response.json() == {"detail": "You cannot delete yourself."}
+    assert response.json() == {"detail": "You cannot delete yourself.", "code": "self"}
 
 
 def test_admin_sets_password(admin_client):
