@@ -7,11 +7,16 @@ ArkID v1 treated ``188…`` and ``+86 188…`` as the same, and so do we.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+
+from apps.core.exceptions import DomainError
 
 
 def normalize_email(value: str) -> str:
@@ -46,3 +51,30 @@ def normalize_mobile(value: str) -> str:
             % {"region": settings.DEFAULT_PHONE_REGION}
         )
     return normalised
+
+
+def normalize_date(value) -> dt.date:
+    """A date from a date, a datetime or ``YYYY-MM-DD`` text; ValidationError otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    parsed = None
+    if isinstance(value, str):
+        try:
+            parsed = parse_date(value.strip())
+        except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+            parsed = None
+    if parsed is None:
+        raise ValidationError(_("Enter a date as YYYY-MM-DD."))
+    return parsed
+
+
+def clean_name(name: str, *, max_length: int) -> str:
+    """A required display name, stripped; DomainError on the ``name`` field otherwise."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Enter a name."), field="name")
+    if len(name) > max_length:
+        raise DomainError(_("At most %(n)d characters.") % {"n": max_length}, field="name")
+    return name

@@ -13,25 +13,12 @@ from rest_framework import serializers
 from apps.directory.actions.custom_fields import render_custom_value
 from apps.directory.models import CustomField, Group, User
 from apps.directory.queries.users import for_display
+from apps.directory.user_validation import CREATE_FIELDS
 
 # Request name -> model field, for names that differ from the model.
 _RENAMED_INPUT = {"require_reset_password": "must_reset_password", "hiredate": "hire_date"}
-ADMIN_INPUT_FIELDS = (
-    "username",
-    "name",
-    "email",
-    "private_email",
-    "mobile",
-    "gender",
-    "avatar",
-    "position",
-    "employee_number",
-    "remark",
-    "hire_date",
-    "hiredate",
-    "is_active",
-    "require_reset_password",
-)
+# What v1 clients send: the model's field names, plus v1's spellings of two of them.
+ADMIN_INPUT_FIELDS = (*(f for f in CREATE_FIELDS if f != "must_reset_password"), *_RENAMED_INPUT)
 PROFILE_INPUT_FIELDS = ("name", "email", "gender", "avatar", "position", "remark")
 
 

@@ -14,11 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from apps.directory.models import Gender, User
-from apps.directory.normalize import normalize_email, normalize_mobile
+from apps.directory.normalize import normalize_date, normalize_email, normalize_mobile
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,149}$")
 
@@ -110,21 +109,7 @@ def _clean_gender(value) -> int:
 
 
 def _clean_date(value) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    parsed = None
-    if isinstance(value, str):
-        try:
-            parsed = parse_date(value.strip())
-        except ValueError:
-            parsed = None
-    if parsed is None:
-        raise ValidationError(_("Enter a date as YYYY-MM-DD."))
-    return parsed
+    return None if value in (None, "") else normalize_date(value)
 
 
 def _clean_one(field: str, value):

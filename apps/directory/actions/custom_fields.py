@@ -7,19 +7,18 @@ indexed lookup, and ISO dates compare correctly as text.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
 from apps.directory.models import CustomField, CustomFieldValue
+from apps.directory.normalize import normalize_date
 
 FieldType = CustomField.FieldType
 MAX_VALUE_LENGTH = 1024
@@ -62,19 +61,7 @@ def _coerce_number(value) -> str:
 
 
 def _coerce_date(value) -> str:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    parsed = None
-    if isinstance(value, str):
-        try:
-            parsed = parse_date(value.strip())
-        except ValueError:
-            parsed = None
-    if parsed is None:
-        raise ValidationError(_("Enter a date as YYYY-MM-DD."))
-    return parsed.isoformat()
+    return normalize_date(value).isoformat()
 
 
 def _coerce_boolean(value) -> str:

@@ -17,19 +17,11 @@ from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
 from apps.core.exceptions import Conflict, DomainError
 from apps.directory.models import Group, GroupType, Membership
+from apps.directory.normalize import clean_name
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*\Z")
 KEY_MAX_LENGTH = 64
 NAME_MAX_LENGTH = 128
-
-
-def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise DomainError("Enter a name.", field="name")
-    if len(name) > NAME_MAX_LENGTH:
-        raise DomainError(f"At most {NAME_MAX_LENGTH} characters.", field="name")
-    return name
 
 
 def _key_taken(key: str) -> bool:
@@ -68,7 +60,7 @@ def _snapshot(group_type: GroupType) -> dict:
 
 @transaction.atomic
 def create_group_type(*, actor, name: str, key: str | None = None) -> GroupType:
-    name = _clean_name(name)
+    name = clean_name(name, max_length=NAME_MAX_LENGTH)
     key = _clean_key(key) if key else _generate_key(name)
     next_order = (GroupType.objects.aggregate(m=Max("order"))["m"] or 0) + 1
     try:
@@ -93,7 +85,7 @@ def _refuse_builtin(group_type: GroupType) -> None:
 @transaction.atomic
 def rename_group_type(group_type: GroupType, *, actor, name: str) -> GroupType:
     _refuse_builtin(group_type)
-    name = _clean_name(name)
+    name = clean_name(name, max_length=NAME_MAX_LENGTH)
     before = _snapshot(group_type)
     if name == group_type.name:
         return group_type

@@ -21,6 +21,7 @@ from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
 from apps.core.exceptions import Conflict, DomainError
 from apps.directory.models import Group, GroupType, Membership, Visibility
+from apps.directory.normalize import clean_name
 from apps.directory.queries.groups import resolve_node_uids, resolve_usernames
 
 UID_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+\Z")
@@ -38,15 +39,6 @@ def _lock_tree(type_id: int) -> None:
 def _locked(group: Group) -> Group:
     """The group re-read under a row lock, so its path is current."""
     return Group.objects.select_for_update().select_related("type").get(pk=group.pk)
-
-
-def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise DomainError("Enter a name.", field="name")
-    if len(name) > NAME_MAX_LENGTH:
-        raise DomainError(f"At most {NAME_MAX_LENGTH} characters.", field="name")
-    return name
 
 
 def _clean_visibility(value) -> int:
@@ -104,7 +96,7 @@ def create_group(
     visibility: int = Visibility.EVERYONE,
     order: int | None = None,
 ) -> Group:
-    name = _clean_name(name)
+    name = clean_name(name, max_length=NAME_MAX_LENGTH)
     visibility = _clean_visibility(visibility)
     _lock_tree(parent.type_id)
     parent = _locked(parent)
@@ -154,7 +146,7 @@ def update_group(group: Group, fields: dict, *, actor) -> Group:
     group = _locked(group)
     before = _snapshot(group)
     if "name" in fields:
-        name = _clean_name(fields["name"])
+        name = clean_name(fields["name"], max_length=NAME_MAX_LENGTH)
         if group.is_root and name != group.name:
             raise DomainError("A tree's root is named after its group type; rename the type.", field="name")
         group.name = name
