@@ -38,7 +38,7 @@ def diff(before: dict, after: dict) -> dict:
     }
 
 
-def record_event(
+def build_event(
     action: Action,
     *,
     actor=None,
@@ -51,8 +51,8 @@ def record_event(
     outcome: Outcome = Outcome.SUCCESS,
     actor_name: str = "",
 ) -> Event:
-    """Record one event. ``target`` may be a model instance; its type, id and str() are
-    snapshotted. Request facts (IP, user agent, request id) come from the request context."""
+    """An unsaved event: ``target`` may be a model instance (its type, id and str() are
+    snapshotted); request facts (IP, user agent, request id) come from the request context."""
     ctx = request_context.current()
     if target is not None:
         target_type = target_type or target._meta.label_lower
@@ -60,7 +60,7 @@ def record_event(
         target_name = target_name or str(target)[:255]
     if actor is not None and getattr(actor, "pk", None) is None:
         actor = None
-    return Event.objects.create(
+    return Event(
         action=action,
         outcome=outcome,
         actor=actor,
@@ -74,6 +74,18 @@ def record_event(
         user_agent=ctx.user_agent,
         request_id=ctx.request_id,
     )
+
+
+def record_event(action: Action, **kwargs) -> Event:
+    """Record one event; the arguments are :func:`build_event`'s."""
+    event = build_event(action, **kwargs)
+    event.save(force_insert=True)
+    return event
+
+
+def record_events(events: list[Event]) -> None:
+    """Record several events built with :func:`build_event` in one INSERT (hot paths: login)."""
+    Event.objects.bulk_create(events)
 
 
 @transaction.atomic

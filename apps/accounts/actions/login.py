@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.actions.tokens import create_token
 from apps.accounts.backends import find_login_user
-from apps.audit.actions import record_event
+from apps.audit.actions import build_event, record_event
 from apps.audit.models import Action, Outcome
 from apps.core.exceptions import DomainError
 
@@ -79,5 +79,6 @@ def _complete_login(user) -> str:
     # One UPDATE for both; the token authenticator refreshes last_active_time afterwards.
     get_user_model().objects.filter(pk=user.pk).update(last_active_time=now, last_login=now)
     user.last_active_time = user.last_login = now
-    record_event(Action.LOGIN_SUCCEEDED, actor=user, target=user, detail={"via": "password"})
-    return create_token(user, actor=user)
+    # Both events (login, token) go to the audit log in one INSERT: this is the hot path.
+    succeeded = build_event(Action.LOGIN_SUCCEEDED, actor=user, target=user, detail={"via": "password"})
+    return create_token(user, actor=user, also_record=[succeeded])

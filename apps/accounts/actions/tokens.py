@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken, Invitation, digest, new_key
-from apps.audit.actions import record_event
-from apps.audit.models import Action
+from apps.audit.actions import build_event, record_event, record_events
+from apps.audit.models import Action, Event
 from apps.core import request_context
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 PURGE_GRACE = dt.timedelta(days=1)
 
 
-def _create_token(user, raw: str, *, actor) -> ApiToken:
+def _create_token(user, raw: str, *, actor, also_record: Sequence[Event] = ()) -> ApiToken:
     ctx = request_context.current()
     token = ApiToken.objects.create(
         user=user,
@@ -31,15 +32,19 @@ def _create_token(user, raw: str, *, actor) -> ApiToken:
         ip=ctx.ip,
         user_agent=ctx.user_agent,
     )
-    record_event(Action.TOKEN_ISSUED, actor=actor, target=token, detail={"user": user.username, "prefix": token.prefix})
+    issued = build_event(
+        Action.TOKEN_ISSUED, actor=actor, target=token, detail={"user": user.username, "prefix": token.prefix}
+    )
+    record_events([*also_record, issued])
     return token
 
 
-def create_token(user, *, actor) -> str:
+def create_token(user, *, actor, also_record: Sequence[Event] = ()) -> str:
     """Create a token for ``user`` and return the raw key; it is never stored or shown again.
-    For callers already inside a transaction (login): no savepoint."""
+    For callers already inside a transaction (login): no savepoint. ``also_record``: events
+    built by the caller, written in the same INSERT as TOKEN_ISSUED."""
     raw = new_key()
-    _create_token(user, raw, actor=actor)
+    _create_token(user, raw, actor=actor, also_record=also_record)
     return raw
 
 
