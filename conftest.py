@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -18,6 +19,13 @@ def issue_test_token(user) -> str:
         user=user, key_digest=digest(raw), prefix=raw[:8], expires=timezone.now() + dt.timedelta(hours=1)
     )
     return raw
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached results must not leak from one test into the next."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -44,6 +44,8 @@ def processes() -> list[tuple[str, list[str]]]:
                 f"--threads={_env('ARKID_WEB_THREADS', '4')}",
                 "--graceful-timeout=15",
                 "--access-logfile=-",
+                # The path without the query string: invitation keys and filters stay out of logs.
+                '--access-logformat=%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"',
                 "--no-control-socket",  # one fixed socket path per user would clash between instances
             ],
         ),

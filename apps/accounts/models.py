@@ -47,6 +47,8 @@ class Invitation(TimestampedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
     inviter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     key_digest = models.CharField(max_length=64, unique=True)
+    # True when created for a not-yet-activated account: only such an invitation may activate it.
+    activates = models.BooleanField(default=False)
     expires = models.DateTimeField()
     accepted = models.DateTimeField(null=True, blank=True)
 

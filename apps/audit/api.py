@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -20,6 +18,7 @@ from rest_framework.views import APIView
 
 from apps.audit import queries
 from apps.audit.models import Action, Event, Outcome
+from apps.core.dates import parse_moment
 
 _LIST_SEPARATOR = re.compile(r"[,|]")
 
@@ -46,24 +45,10 @@ class MomentField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data) -> dt.datetime:
-        text = super().to_internal_value(data)
         try:
-            # Date first: Python's fromisoformat would read a bare date as a datetime at midnight.
-            day = parse_date(text)
-            moment = None if day else parse_datetime(text)
-        except ValueError:  # well-formed but impossible, e.g. 2024-02-30
-            moment = day = None
-        if moment is None and day is None:
-            raise serializers.ValidationError(_("Enter an ISO 8601 date or datetime, e.g. 2024-05-01T08:00Z."))
-        if moment is None:
-            moment = dt.datetime.combine(day, dt.time.max if self.end_of_day else dt.time.min)
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        try:
-            moment.astimezone(dt.UTC)  # the database compares in UTC: 0001-01-01 in +08:00 is out of range
-        except OverflowError:
-            raise serializers.ValidationError(_("Date out of range.")) from None
-        return moment
+            return parse_moment(super().to_internal_value(data), end_of_day=self.end_of_day)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
 
 class EventFilterSerializer(serializers.Serializer):

@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -37,6 +43,14 @@ def exception_handler(exc, context):
         if hasattr(exc, "message_dict"):
             return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
         return Response({"detail": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DataError):
+        # A value the database cannot hold that validation let through (a bug to fix where it
+        # happens, logged as such); the client still gets a 4xx, never a 500.
+        logger.warning("database refused a value: %s", exc)
+        return Response(
+            {"detail": _("A value is too long or out of range."), "code": "invalid_value"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import unquote_to_bytes
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 from apps.core import request_context
 from apps.core.client_ip import client_ip
@@ -32,3 +36,36 @@ class RequestContextMiddleware:
             request_context.reset(token)
         response["X-Request-ID"] = request.id
         return response
+
+
+class RejectNulMiddleware:
+    """400 for any request whose path, query string or non-file body carries a NUL character.
+
+    No identity data contains NUL, PostgreSQL text columns refuse it (a 500 deep inside any
+    view that did not check), and SQLite would store it and break a later migration. One
+    check at the door covers every endpoint. Multipart bodies are left to their parsers:
+    uploaded files may legitimately hold NUL bytes (CSV import checks its cells itself).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            return JsonResponse(
+                {"detail": _("Requests may not contain NUL characters."), "code": "nul_character"}, status=400
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path or b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
+            return True
+        if request.content_type == "multipart/form-data":
+            return False
+        body = request.body
+        if b"\x00" in body:
+            return True
+        if request.content_type == "application/x-www-form-urlencoded":
+            return b"%00" in body
+        return b"\\u0000" in body  # JSON spells NUL as an escape

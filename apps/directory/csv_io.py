@@ -89,6 +89,8 @@ def decode(raw: bytes) -> str:
     Excel writes."""
     if raw.startswith(BOM.encode()):
         raw = raw[len(BOM.encode()) :]
+    if b"\x00" in raw:  # binary, or UTF-16 from "Unicode text" exports: never a usable sheet
+        raise ValidationError({"users": [_("The file must be UTF-8 or GBK encoded text.")]})
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

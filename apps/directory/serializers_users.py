@@ -19,7 +19,9 @@ from apps.directory.user_validation import CREATE_FIELDS
 _RENAMED_INPUT = {"require_reset_password": "must_reset_password", "hiredate": "hire_date"}
 # What v1 clients send: the model's field names, plus v1's spellings of two of them.
 ADMIN_INPUT_FIELDS = (*(f for f in CREATE_FIELDS if f != "must_reset_password"), *_RENAMED_INPUT)
-PROFILE_INPUT_FIELDS = ("name", "email", "gender", "avatar", "position", "remark")
+# Not email: it is a login identifier and apps trust it, so changing it needs verification
+# (accounts issue). Not remark: an administrator's note about the user.
+PROFILE_INPUT_FIELDS = ("name", "gender", "avatar", "position")
 
 
 def render_user(user: User, **context) -> dict:

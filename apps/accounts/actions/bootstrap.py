@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.audit.actions import diff, record_event
@@ -37,6 +39,9 @@ def ensure_admin(password: str | None) -> EnsureAdminResult:
     if existing is not None:
         return EnsureAdminResult(user=existing, created=False, default_password=False)
     use_default = not password
+    if use_default and settings.ENVIRONMENT == "production":
+        # A known password on a reachable production server belongs to whoever logs in first.
+        raise ValidationError({"password": ["Set ARKID_ADMIN_PASSWORD: production never creates admin/admin."]})
     user = create_user(
         actor=None,
         origin=Origin.SCRIPT,

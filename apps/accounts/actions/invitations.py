@@ -1,8 +1,11 @@
 """Invitations: a single-use, expiring link for an administrator-created account.
 
 The key is 32 random bytes (URL-safe text) shown once to the administrator; only its
-SHA-256 digest is stored. A new invitation voids the user's earlier unused ones, and
-acceptance locks the invitation row, so two concurrent acceptances cannot both succeed.
+SHA-256 digest is stored. A new invitation voids the user's earlier unused ones, and so do
+a password change and a deactivation (an old link must not outlive the account's state).
+An invitation activates the account only if it was created for an inactive (not yet
+activated) account; one created for an active account that is deactivated later is void.
+Acceptance locks the invitation row, so two concurrent acceptances cannot both succeed.
 """
 
 from __future__ import annotations
@@ -40,18 +43,23 @@ def invitation_url(raw_key: str) -> str:
     return f"{settings.BASE_URL}/#/oneid/activate?key={raw_key}"
 
 
+def void_open_invitations(user) -> int:
+    """Expire the user's unused invitations now; returns how many there were."""
+    now = timezone.now()
+    return Invitation.objects.filter(user=user, accepted__isnull=True, expires__gt=now).update(expires=now, updated=now)
+
+
 @transaction.atomic
 def create_invitation(user, *, actor) -> tuple[Invitation, str]:
     """Return the new invitation and its raw key (not stored; shown to the inviter once)."""
     now = timezone.now()
-    voided = Invitation.objects.filter(user=user, accepted__isnull=True, expires__gt=now).update(
-        expires=now, updated=now
-    )
+    voided = void_open_invitations(user)
     raw = secrets.token_urlsafe(KEY_BYTES)
     invitation = Invitation.objects.create(
         user=user,
         inviter=actor,
         key_digest=digest(raw),
+        activates=not user.is_active,
         expires=now + dt.timedelta(seconds=settings.INVITATION_LIFETIME),
     )
     record_event(
@@ -67,21 +75,27 @@ def find_usable_invitation(raw_key: str) -> Invitation:
     invitation = (
         Invitation.objects.select_related("user").filter(key_digest=digest(raw_key or "")).first() if raw_key else None
     )
-    if invitation is None or not invitation.is_usable:
+    if invitation is None or not invitation.is_usable or not _may_enter(invitation):
         raise InvitationNotFound()
     return invitation
 
 
+def _may_enter(invitation: Invitation) -> bool:
+    # An account deactivated after it was invited stays out: only an activation invitation
+    # (created while the account was still inactive) may turn it on.
+    return invitation.user.is_active or invitation.activates
+
+
 @transaction.atomic
 def accept_invitation(raw_key: str, password: str) -> tuple[object, str]:
-    """Set the invitee's password, activate the account, use up the invitation; return the
-    user and a fresh raw token."""
+    """Set the invitee's password, activate the account if the invitation was an activation
+    one, use up the invitation; return the user and a fresh raw token."""
     if not raw_key:
         raise InvitationNotFound()
     # Lock only the invitation row: the second of two concurrent acceptances waits here and
     # then sees ``accepted`` set.
     invitation = Invitation.objects.select_for_update(of=("self",)).filter(key_digest=digest(raw_key)).first()
-    if invitation is None or not invitation.is_usable:
+    if invitation is None or not invitation.is_usable or not _may_enter(invitation):
         raise InvitationNotFound()
     user = invitation.user
     try:

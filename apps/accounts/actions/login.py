@@ -9,8 +9,11 @@ instead of a token).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -41,6 +44,19 @@ class LoginResult:
     token: str  # raw key, returned to the client once
 
 
+def audited_identifier(identifier: str, user) -> str:
+    """What the audit log keeps of a failed login's identifier.
+
+    Typed text that names no account is often a password entered in the wrong box, so it is
+    kept only as a keyed fingerprint: repeated attempts with the same text still correlate,
+    but the text itself is never stored.
+    """
+    if user is not None:
+        return identifier[:IDENTIFIER_MAX]
+    mac = hmac.new(settings.SECRET_KEY.encode(), identifier.encode(), hashlib.sha256).hexdigest()
+    return f"unknown:{mac[:16]}"
+
+
 def failure_reason(identifier: str) -> tuple[str, object | None]:
     """Why a login failed, for the audit log only (the client always gets the same error)."""
     user = find_login_user(identifier)
@@ -57,7 +73,7 @@ def record_login_failure(identifier: str, *, action: Action = Action.LOGIN_FAILE
         action,
         actor=None,
         target=user,
-        detail={"identifier": identifier[:IDENTIFIER_MAX], "reason": reason, "via": via},
+        detail={"identifier": audited_identifier(identifier, user), "reason": reason, "via": via},
         outcome=Outcome.FAILURE,
     )
 

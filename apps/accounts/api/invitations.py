@@ -19,6 +19,7 @@ from apps.accounts.actions.invitations import (
 from apps.accounts.api.serializers import InvitationAcceptSerializer, InvitationSerializer, InvitedProfileSerializer
 from apps.accounts.login_response import build_login_response
 from apps.accounts.masking import mask_email, mask_mobile
+from apps.core.throttling import ClientIpScopedRateThrottle
 
 
 class InvitationCreateView(APIView):
@@ -37,6 +38,8 @@ class InvitedProfileView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [ClientIpScopedRateThrottle]
+    throttle_scope = "credentials"
 
     @extend_schema(
         parameters=[OpenApiParameter("key", str, required=True)],

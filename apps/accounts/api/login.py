@@ -15,12 +15,15 @@ from apps.accounts.authentication import ApiTokenAuthentication
 from apps.accounts.login_response import build_login_response
 from apps.accounts.models import ApiToken
 from apps.core.permissions import IsActiveUser
+from apps.core.throttling import ClientIpScopedRateThrottle
 
 
 class LoginView(APIView):
     # No authentication: a stale token in the browser must not turn the login page into a 401.
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [ClientIpScopedRateThrottle]
+    throttle_scope = "credentials"
 
     @extend_schema(request=LoginSerializer, responses={200: OpenApiResponse(description="Token and user profile.")})
     def post(self, request):

@@ -12,11 +12,14 @@ from rest_framework.views import APIView
 from apps.accounts.actions.passwords import change_own_password, change_password_by_username
 from apps.accounts.api.serializers import PasswordChangeSerializer
 from apps.accounts.login_response import build_login_response
+from apps.core.throttling import ClientIpScopedRateThrottle
 
 
 class PasswordView(APIView):
     # Logged-out callers are v1's {username, old_password, new_password} variant.
     permission_classes = [AllowAny]
+    throttle_classes = [ClientIpScopedRateThrottle]
+    throttle_scope = "credentials"
     allowed_during_password_change = True
 
     @extend_schema(

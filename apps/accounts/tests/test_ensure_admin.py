@@ -87,3 +87,13 @@ def test_name_held_by_a_non_admin_is_a_cli_error(settings):
 
     assert "username" in str(excinfo.value)
     assert not User.objects.filter(is_admin=True).exists()
+
+
+def test_production_never_creates_the_default_admin(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.ENVIRONMENT = "production"
+    settings.ADMIN_PASSWORD = None
+    with pytest.raises(CommandError, match="ARKID_ADMIN_PASSWORD"):
+        call_command("ensure_admin")
+    assert not User.objects.filter(username="admin").exists()

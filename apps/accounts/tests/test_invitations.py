@@ -170,3 +170,29 @@ def test_actions_accept_once(admin_user, invitee):
 
     with pytest.raises(InvitationNotFound):
         accept_invitation(key, NEW_PASSWORD)
+
+
+def test_deactivation_voids_invitations_and_acceptance_never_reactivates(admin_client, api_client):
+    from apps.directory.actions.users import update_user
+    from apps.directory.models import User
+
+    carol = create_test_user("carol", password=None)  # active: this invitation does not activate
+    key = admin_client.post("/siteapi/oneid/invitation/user/carol/").json()["key"]
+    update_user(carol, {"is_active": False}, actor=None)
+
+    response = api_client.patch(INVITED_URL, {"key": key, "password": NEW_PASSWORD}, format="json")
+    assert response.status_code == 404
+    assert User.objects.get(pk=carol.pk).is_active is False
+    # Reactivating does not bring the old link back either.
+    update_user(User.objects.get(pk=carol.pk), {"is_active": True}, actor=None)
+    assert api_client.patch(INVITED_URL, {"key": key, "password": NEW_PASSWORD}, format="json").status_code == 404
+
+
+def test_password_change_voids_open_invitations(admin_client, api_client, django_capture_on_commit_callbacks):
+    from apps.directory.actions.users import set_password
+
+    carol = create_test_user("carol", password=None)
+    key = admin_client.post("/siteapi/oneid/invitation/user/carol/").json()["key"]
+    with django_capture_on_commit_callbacks(execute=True):
+        set_password(carol, "An0ther-Str0ng-Pass", actor=carol)
+    assert api_client.get(INVITED_URL, {"key": key}).status_code == 404

@@ -150,8 +150,6 @@ class TestList:
             ({"created__lte": "2024-02-30"}, "created__lte"),
             ({"created__gte": "0001-01-01"}, "created__gte"),
             ({"created__gte": "2024-01-01T25:00"}, "created__gte"),
-            ({"keyword": "a\x00b"}, "keyword"),
-            ({"actor": "\x00"}, "actor"),
             ({"created__gte": "2024-05-02", "created__lte": "2024-05-01"}, "created__lte"),
             ({"outcome": "maybe"}, "outcome"),
             ({"ip": "999.1.1.1"}, "ip"),
@@ -163,6 +161,11 @@ class TestList:
         assert response.status_code == 400
         assert field in response.json()
         assert isinstance(response.json()[field], list)
+
+    def test_nul_characters_are_refused_before_the_filters(self, admin_client, events):
+        response = admin_client.get(LOG, {"keyword": "a\x00b"})
+        assert response.status_code == 400
+        assert response.json()["code"] == "nul_character"
 
     def test_unknown_query_parameters_are_ignored(self, admin_client, events):
         assert admin_client.get(LOG, {"page_size": 50, "ordering": "x"}).json()["count"] == 6

@@ -46,6 +46,7 @@ def worker_app(request, tmp_path_factory):
         options = {
             "data_folder_in": str(tmp_path),
             "data_folder_out": str(tmp_path),
+            "control_folder": str(tmp_path / "control"),  # kombu's default is ./control in the cwd
             "store_processed": False,
             "polling_interval": 0.05,
         }

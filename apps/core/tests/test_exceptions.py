@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
@@ -34,6 +35,11 @@ def respond_to(exc: Exception):
         (DjangoValidationError({"email": ["Bad email."]}), 400, {"email": ["Bad email."]}),
         (DjangoValidationError("Plain message."), 400, {"detail": ["Plain message."]}),
         (Http404("secret internals"), 404, {"detail": "Not found."}),
+        (
+            DataError("value too long for type character varying(8)"),
+            400,
+            {"detail": "A value is too long or out of range.", "code": "invalid_value"},
+        ),
         (PermissionDenied("secret internals"), 403, {"detail": "You do not have permission to perform this action."}),
     ],
 )

@@ -69,3 +69,27 @@ def test_context_is_reset_when_the_view_raises():
     with pytest.raises(RuntimeError):
         RequestContextMiddleware(view)(RequestFactory().get("/", HTTP_X_REQUEST_ID="trace-0002"))
     assert request_context.current().request_id == ""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("get", "/siteapi/oneid/user/a%00b/", {}),
+        ("get", "/siteapi/oneid/user/?name=a%00b", {}),
+        ("post", "/siteapi/oneid/user/", {"data": '{"username": "a\\u0000b"}', "content_type": "application/json"}),
+        (
+            "post",
+            "/siteapi/oneid/ucenter/login/",
+            {"data": "username=a%00&password=x", "content_type": "application/x-www-form-urlencoded"},
+        ),
+    ],
+)
+def test_nul_characters_are_refused_at_the_door(admin_client, method, path, kwargs):
+    response = getattr(admin_client, method)(path, **kwargs)
+    assert response.status_code == 400
+    assert response.json()["code"] == "nul_character"
+
+
+def test_ordinary_percent_signs_pass(admin_client):
+    response = admin_client.get("/siteapi/oneid/user/", {"keyword": "100%"})
+    assert response.status_code == 200

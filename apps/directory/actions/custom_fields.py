@@ -8,7 +8,7 @@ indexed lookup, and ISO dates compare correctly as text.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -47,16 +47,26 @@ def _coerce_string(value) -> str:
     return text
 
 
+NUMBER_LIMIT = Decimal(10) ** 30
+NUMBER_MAX_TEXT = 64  # longer text is no sensible number; cutting it keeps Decimal() cheap
+NUMBER_PRECISION = 50
+ORDER_LIMIT = 2**31 - 1  # the column is a 32-bit integer
+
+
 def _coerce_number(value) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise ValidationError(_("Must be a number."))
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
+        number = Decimal(str(value).strip()[:NUMBER_MAX_TEXT])
+        in_range = number.is_finite() and abs(number) < NUMBER_LIMIT
+    except (InvalidOperation, ArithmeticError):
         raise ValidationError(_("Must be a number.")) from None
-    if not number.is_finite():
-        raise ValidationError(_("Must be a number."))
-    text = format(number.normalize(), "f")
+    if not in_range:
+        raise ValidationError(_("Must be a number smaller than 10^30 in magnitude."))
+    # At most 10 decimals: list filters compare numbers as numeric(40, 10).
+    # 30 integer digits + 10 decimals need more than Decimal's default 28-digit precision.
+    with localcontext(prec=NUMBER_PRECISION):
+        text = format(number.quantize(Decimal(1).scaleb(-10)).normalize(), "f")
     return "0" if text in ("-0", "") else text
 
 
@@ -111,8 +121,8 @@ def _clean_definition(fields: dict, *, creating: bool) -> dict:
                 errors[key] = [_("Must be true or false.")]
             cleaned[key] = value
         elif key == "order":
-            if isinstance(value, bool) or not isinstance(value, int):
-                errors[key] = [_("Must be an integer.")]
+            if isinstance(value, bool) or not isinstance(value, int) or abs(value) > ORDER_LIMIT:
+                errors[key] = [_("Must be an integer between -2147483647 and 2147483647.")]
             cleaned[key] = value
         else:
             errors[key] = [_("This field cannot be set here.")]

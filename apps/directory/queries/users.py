@@ -17,10 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Cast
 from django.http import Http404
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from apps.core.dates import parse_moment
 from apps.directory.actions.custom_fields import coerce_custom_value
 from apps.directory.models import CustomField, CustomFieldValue, Gender, Group, Membership, User
 from apps.directory.normalize import normalize_mobile_or_none
@@ -114,20 +113,10 @@ def _parse_bool(key: str, value: str) -> bool:
 
 
 def _parse_moment(key: str, value: str, *, end_of_day: bool) -> dt.datetime:
-    """A datetime, or a date meaning its start (``__gte``) or its end (``__lte``)."""
-    value = str(value).strip()
     try:
-        moment = parse_datetime(value)
-        day = None if moment else parse_date(value)
-    except ValueError:
-        moment = day = None
-    if day is not None:
-        moment = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
-    if moment is None:
-        raise _bad(key, _("Enter a date (YYYY-MM-DD) or a date and time (ISO 8601)."))
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+        return parse_moment(value, end_of_day=end_of_day)
+    except ValueError as exc:
+        raise _bad(key, str(exc)) from None
 
 
 def resolve_node_uids(uids: Iterable[str], *, field: str, kind: str = "node") -> list[Group]:
@@ -239,6 +228,8 @@ def _scalar_filters(params: Mapping) -> Q:
     if params.get("user_ids"):
         try:
             ids = [int(item) for item in _comma_list(params, "user_ids")]
+            if any(not 0 < i < 2**63 for i in ids):  # beyond a bigint the database errors out
+                raise ValueError
         except ValueError:
             raise _bad("user_ids", _("Give user ids as comma-separated integers.")) from None
         where &= Q(pk__in=ids)

@@ -175,6 +175,14 @@ def test_import_accepts_bom_and_gbk(admin_client):
     assert (User.objects.get(username="gbk").name, User.objects.get(username="gbk").position) == ("赵六", "销售经理")
 
 
+def test_import_refuses_nul_bytes_and_utf16(admin_client):
+    for payload in ("username,name\r\nnul,a\x00b\r\n", "username,name\r\nutf16,x\r\n"):
+        response = upload(admin_client, payload, encoding="utf-8" if "nul" in payload else "utf-16")
+        assert response.status_code == 400, response.content
+        assert "users" in response.json()
+    assert not User.objects.filter(username__in=["nul", "utf16"]).exists()
+
+
 def test_export_then_import_round_trip(admin_client):
     create_test_user(
         "zhang",
