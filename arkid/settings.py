@@ -9,6 +9,7 @@ documented override mechanism). docs/configuration.md lists every variable.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -44,9 +45,14 @@ def _load_secret_key() -> str:
     if ENVIRONMENT == "production":
         raise ImproperlyConfigured("ARKID_SECRET_KEY must be set when ARKID_ENV=production.")
     key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    try:
+        # O_EXCL: two processes starting at once cannot both write a key; 0o600 from the start.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -69,6 +75,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.directory",
     "apps.accounts",
+    "apps.permissions",
     "apps.api",
 ]
 
@@ -77,6 +84,7 @@ MIDDLEWARE = [
     # Serves /static/ (the API docs' assets from drf-spectacular-sidecar) with DEBUG off, no CDN.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestContextMiddleware",
+    "apps.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -146,6 +154,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # kombu's default is ./control in the cwd
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"
@@ -215,6 +224,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "UNAUTHENTICATED_USER": None,
+    # Per client IP, on the endpoints that take a password or key without a token.
+    "DEFAULT_THROTTLE_RATES": {
+        "credentials": env("ARKID_THROTTLE_CREDENTIALS", "30/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ArkID API",
@@ -242,6 +255,9 @@ STORAGES = {
 }
 DEFAULT_PHONE_REGION = env("ARKID_DEFAULT_PHONE_REGION", "CN")
 COMPANY_NAME = env("ARKID_COMPANY_NAME", "ArkID")
+# What LDAP apps are told to connect to (the LDAP service itself is a separate component).
+LDAP_URL = env("ARKID_LDAP_URL", "ldap://127.0.0.1:10389")
+LDAP_BASE_DN = env("ARKID_LDAP_BASE_DN", "dc=example,dc=org")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ api_patterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.directory.urls")),
     path("", include("apps.audit.urls")),
+    path("", include("apps.permissions.urls")),
 ]
 
 urlpatterns = [

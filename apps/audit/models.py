@@ -45,6 +45,15 @@ class Action(models.TextChoices):
     EXTERNAL_IDENTITY_LINKED = "external_identity.linked", _("External identity linked")
     EXTERNAL_IDENTITY_UNLINKED = "external_identity.unlinked", _("External identity unlinked")
     ORGANIZATION_UPDATED = "organization.updated", _("Organization settings updated")
+    # Permissions: apps
+    APP_CREATED = "app.created", _("App created")
+    APP_UPDATED = "app.updated", _("App updated")
+    APP_DELETED = "app.deleted", _("App deleted")
+    # Permissions
+    PERMISSION_CREATED = "permission.created", _("Permission created")
+    PERMISSION_UPDATED = "permission.updated", _("Permission updated")
+    PERMISSION_DELETED = "permission.deleted", _("Permission deleted")
+    PERMISSION_STATUSES_CHANGED = "permission.statuses_changed", _("Permission grants and denials changed")
     # Housekeeping
     AUDIT_PURGED = "audit.purged", _("Expired audit events purged")
 

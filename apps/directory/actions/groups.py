@@ -23,6 +23,7 @@ from apps.core.exceptions import Conflict, DomainError
 from apps.directory.models import Group, GroupType, Membership, Visibility
 from apps.directory.normalize import clean_name
 from apps.directory.queries.groups import resolve_node_uids, resolve_usernames
+from apps.directory.signals import send_tree_changed
 
 UID_PATTERN = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 UID_MAX_LENGTH = 128
@@ -212,6 +213,7 @@ def move_group(group: Group, new_parent: Group, *, actor, order: int | None = No
         changes={"parent": [old_parent.node_uid, new_parent.node_uid]},
         detail={"node_uid": group.node_uid},
     )
+    send_tree_changed("group_moved")
     return group
 
 
@@ -262,6 +264,7 @@ def delete_group(group: Group, *, actor) -> None:
         detail={"node_uid": node_uid, "parent": parent_node_uid},
     )
     group.delete()
+    send_tree_changed("group_deleted")
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.db.models import Max
 from apps.audit.actions import record_event
 from apps.audit.models import Action
 from apps.directory.models import Group, GroupType, Membership, User
+from apps.directory.signals import send_tree_changed
 
 
 def _audit(action: Action, group: Group, users: Sequence[User], actor, **detail) -> None:
@@ -40,6 +41,7 @@ def add_members(group: Group, users: Sequence[User], *, actor) -> list[User]:
         [Membership(group=group, user=u, order=start + i) for i, u in enumerate(added)], ignore_conflicts=True
     )
     _audit(Action.MEMBERS_ADDED, group, added, actor)
+    send_tree_changed("membership")
     return added
 
 
@@ -52,6 +54,7 @@ def remove_members(group: Group, users: Sequence[User], *, actor) -> list[User]:
     memberships.delete()
     removed = [u for u in dict.fromkeys(users) if u.pk in removed_ids]
     _audit(Action.MEMBERS_REMOVED, group, removed, actor)
+    send_tree_changed("membership")
     return removed
 
 

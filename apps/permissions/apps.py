@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class PermissionsConfig(AppConfig):
+    name = "apps.permissions"
+    label = "permissions"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Cache invalidation hooks and the login-response contributor.
+        from apps.permissions import cache, login  # noqa: F401

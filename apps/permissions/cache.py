@@ -1,0 +1,92 @@
+"""Cached permission results, invalidated by version counters instead of deletes or flushes.
+
+A result is stored under ``perm:r:<user uuid>:<perm uuid>:<any>:<perm version>:<tree version>``:
+
+- the *perm version* (``perm:v:<perm id>``) is bumped by every status change of that perm;
+- the *tree version* (``perm:tree``) is bumped by every membership change, group move or
+  group delete (the directory's ``tree_changed`` signal);
+- ``<any>`` is the app's ``allow_any_user`` flag as the engine saw it, so toggling it never
+  serves a stale answer even if the writer forgets to bump.
+
+Bumping makes every older key unreachable at once (they expire by TTL). The user's own
+``is_active`` / ``is_admin`` are checked by the engine before the cache is consulted, so
+(de)activation and admin changes need no bump. Writers bump at once *and* on commit: the
+first keeps reads inside the writing transaction right, the second drops anything a
+concurrent reader cached from pre-commit data.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+
+from apps.directory.signals import tree_changed
+
+TREE_KEY = "perm:tree"
+RESULT_TTL = 24 * 3600
+
+
+def _perm_key(perm_id: int) -> str:
+    return f"perm:v:{perm_id}"
+
+
+def _fresh() -> int:
+    # A counter that disappeared (eviction, cache restart) must not restart at a value
+    # older results were stored under, so it restarts at the clock, never at 0.
+    return time.time_ns()
+
+
+def _incr(key: str) -> None:
+    # add() is a no-op when the key exists; incr() then works on every backend.
+    cache.add(key, _fresh(), timeout=None)
+    try:
+        cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, _fresh(), timeout=None)
+
+
+def _versions(keys: list[str]) -> list[int]:
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, _fresh(), timeout=None)
+            found[key] = cache.get(key, _fresh())
+    return [found[key] for key in keys]
+
+
+def _bump_now_and_on_commit(key: str) -> None:
+    _incr(key)
+    transaction.on_commit(lambda: _incr(key))
+
+
+def bump_perms(perm_ids) -> None:
+    for perm_id in set(perm_ids):
+        _bump_now_and_on_commit(_perm_key(perm_id))
+
+
+def bump_tree() -> None:
+    _bump_now_and_on_commit(TREE_KEY)
+
+
+def result_key(user, perm, allow_any: bool) -> str:
+    """Keyed by uuids, not primary keys, so a reused id (SQLite) never meets an old result."""
+    perm_version, tree_version = _versions([_perm_key(perm.pk), TREE_KEY])
+    return f"perm:r:{user.uuid.hex}:{perm.uuid.hex}:{int(allow_any)}:{perm_version}:{tree_version}"
+
+
+def get(key: str):
+    return cache.get(key)
+
+
+def put(key: str, value: bool) -> None:
+    cache.set(key, value, timeout=RESULT_TTL)
+
+
+def _on_tree_changed(sender, **kwargs) -> None:
+    # The signal itself is sent at once and on commit by the directory, so bump only once here.
+    _incr(TREE_KEY)
+
+
+tree_changed.connect(_on_tree_changed, dispatch_uid="permissions.cache.tree_changed")

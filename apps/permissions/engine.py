@@ -1,0 +1,213 @@
+"""Who holds which permission, computed from the sparse explicit statuses.
+
+The rules (docs/permissions.md has the full table):
+
+1. An inactive user holds nothing; an administrator holds everything.
+2. The user's own status (1 grant / -1 deny) decides outright.
+3. Otherwise each group the user is a direct member of resolves to the status of the nearest
+   group on its path that has one (itself, then its parent, ... up to the root), or to
+   nothing. The user holds the permission when any of those groups resolves to grant.
+4. The access permission of an ``allow_any_user`` app is held by every active user unless
+   their own status is deny, or no group of theirs resolves to grant and at least one
+   resolves to deny.
+
+Everything is set-based over the materialised paths: one query for the user's memberships
+(with paths), one for the statuses of those groups and all their ancestors, whatever the
+depth. ``holders`` turns the same rule into one SQL condition over users.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from apps.directory.models import Group, Membership, User
+from apps.permissions import cache
+from apps.permissions.models import Permission, PermissionStatus
+
+GRANT, DENY = PermissionStatus.GRANT, PermissionStatus.DENY
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How one of the user's direct groups resolved: ``source_id`` is the group whose explicit
+    status was found on ``via_id``'s path."""
+
+    via_id: int
+    source_id: int
+    status: int
+
+
+def _ids_in_path(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def allows_any_user(perm: Permission) -> bool:
+    return perm.kind == Permission.Kind.ACCESS and perm.app_id is not None and perm.app.allow_any_user
+
+
+def decide(own: int | None, group_statuses: Iterable[int], allow_any: bool) -> tuple[bool, str]:
+    """The rule table for an active non-admin: (result, decided_by)."""
+    if own in (GRANT, DENY):
+        return own == GRANT, "user"
+    resolved = set(group_statuses)
+    if GRANT in resolved:
+        return True, "groups"
+    if DENY in resolved:
+        return False, "groups"
+    return (True, "allow_any_user") if allow_any else (False, "default")
+
+
+def _memberships(user_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """{user id: [(direct group id, path)]} in one query."""
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for user_id, group_id, path in Membership.objects.filter(user_id__in=list(user_ids)).values_list(
+        "user_id", "group_id", "group__path"
+    ):
+        found[user_id].append((group_id, path))
+    return found
+
+
+def resolve_groups(groups: list[tuple[int, str]], explicit: dict[int, int]) -> list[Resolution]:
+    """Resolve each (group id, path) against ``{group id: status}`` by walking up its path."""
+    resolutions = []
+    for group_id, path in groups:
+        for ancestor_id in reversed(_ids_in_path(path)):
+            if ancestor_id in explicit:
+                resolutions.append(Resolution(group_id, ancestor_id, explicit[ancestor_id]))
+                break
+    return resolutions
+
+
+def _up_ids(groups: list[tuple[int, str]]) -> set[int]:
+    return {pk for _, path in groups for pk in _ids_in_path(path)}
+
+
+def _evaluate(user: User, perm: Permission) -> tuple[bool, str, int | None, list[Resolution]]:
+    own = PermissionStatus.objects.filter(perm=perm, user=user).values_list("status", flat=True).first()
+    groups = _memberships([user.pk]).get(user.pk, [])
+    explicit = dict(
+        PermissionStatus.objects.filter(perm=perm, group_id__in=_up_ids(groups)).values_list("group_id", "status")
+    )
+    resolutions = resolve_groups(groups, explicit)
+    result, decided_by = decide(own, (r.status for r in resolutions), allows_any_user(perm))
+    return result, decided_by, own, resolutions
+
+
+def has_perm(user: User, perm: Permission) -> bool:
+    if not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    key = cache.result_key(user, perm, allows_any_user(perm))
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result = _evaluate(user, perm)[0]
+    cache.put(key, result)
+    return result
+
+
+def _describe(resolutions: list[Resolution]) -> list[dict]:
+    ids = {r.source_id for r in resolutions} | {r.via_id for r in resolutions}
+    groups = Group.objects.select_related("type").in_bulk(ids)
+    return [
+        {
+            "node_uid": groups[r.source_id].node_uid,
+            "name": groups[r.source_id].name,
+            "status": r.status,
+            "via": groups[r.via_id].node_uid,
+        }
+        for r in resolutions
+    ]
+
+
+def explain(user: User, perm: Permission) -> dict:
+    """The result and why: who decided and every group status that applies to the user."""
+    if not user.is_active:
+        return {"result": False, "decided_by": "inactive", "status": None, "sources": []}
+    result, decided_by, own, resolutions = _evaluate(user, perm)
+    if user.is_admin:
+        result, decided_by = True, "admin"
+    return {"result": result, "decided_by": decided_by, "status": own or 0, "sources": _describe(resolutions)}
+
+
+def user_perms(user: User, app=None) -> set[str]:
+    """The uids of every permission the user holds (of one app when given)."""
+    if not user.is_active:
+        return set()
+    perms = Permission.objects.all() if app is None else Permission.objects.filter(app=app)
+    if user.is_admin:
+        return set(perms.values_list("uid", flat=True))
+    statuses = PermissionStatus.objects.all() if app is None else PermissionStatus.objects.filter(perm__app=app)
+    own = {uid: status for uid, status in statuses.filter(user=user).values_list("perm__uid", "status")}
+    groups = _memberships([user.pk]).get(user.pk, [])
+    explicit: dict[str, dict[int, int]] = defaultdict(dict)
+    for uid, group_id, status in statuses.filter(group_id__in=_up_ids(groups)).values_list(
+        "perm__uid", "group_id", "status"
+    ):
+        explicit[uid][group_id] = status
+    allow_any = set(perms.filter(kind=Permission.Kind.ACCESS, app__allow_any_user=True).values_list("uid", flat=True))
+    held = set()
+    for uid in set(own) | set(explicit) | allow_any:
+        resolved = (r.status for r in resolve_groups(groups, explicit.get(uid, {})))
+        if decide(own.get(uid), resolved, uid in allow_any)[0]:
+            held.add(uid)
+    return held
+
+
+def _region(field: str, inside: list[str], holes: list[str]) -> Q:
+    """Groups (by their ``field`` path) below one of ``inside`` whose nearest explicit status
+    on the way up is not one of ``holes``: the subtree of each ``inside`` path minus the
+    subtrees of the ``holes`` strictly below it (a deeper ``inside`` re-opens, since it is
+    its own term of the union)."""
+    region = Q(pk__in=[])
+    for top in inside:
+        term = Q(**{f"{field}__startswith": top})
+        for hole in holes:
+            if hole != top and hole.startswith(top):
+                term &= ~Q(**{f"{field}__startswith": hole})
+        region |= term
+    return region
+
+
+def holders(perm: Permission, keyword: str = "") -> QuerySet[User]:
+    """Active users holding ``perm``, as one SQL condition (paginate it freely)."""
+    explicit = list(
+        PermissionStatus.objects.filter(perm=perm, group__isnull=False).values_list("group__path", "status")
+    )
+    grant_paths = [p for p, s in explicit if s == GRANT]
+    deny_paths = [p for p, s in explicit if s == DENY]
+    by_user = PermissionStatus.objects.filter(perm=perm, user__isnull=False)
+    own_grant = by_user.filter(status=GRANT).values("user_id")
+    own_deny = by_user.filter(status=DENY).values("user_id")
+    in_granted = Membership.objects.filter(_region("group__path", grant_paths, deny_paths)).values("user_id")
+    via_groups = Q(pk__in=in_granted)
+    if allows_any_user(perm):
+        in_denied = Membership.objects.filter(_region("group__path", deny_paths, grant_paths)).values("user_id")
+        via_groups |= ~Q(pk__in=in_denied)
+    condition = Q(is_admin=True) | Q(pk__in=own_grant) | (~Q(pk__in=own_deny) & via_groups)
+    users = User.objects.filter(condition, is_active=True)
+    if keyword:
+        users = users.filter(Q(username__icontains=keyword) | Q(name__icontains=keyword))
+    return users.order_by("id")
+
+
+def sources_for(perm: Permission, users: list[User]) -> dict[int, dict]:
+    """For a page of users: {user id: {"status": own, "sources": [...]}} in four queries."""
+    user_ids = [u.pk for u in users]
+    own = dict(PermissionStatus.objects.filter(perm=perm, user_id__in=user_ids).values_list("user_id", "status"))
+    groups = _memberships(user_ids)
+    up_ids = set().union(*(_up_ids(g) for g in groups.values())) if groups else set()
+    explicit = dict(PermissionStatus.objects.filter(perm=perm, group_id__in=up_ids).values_list("group_id", "status"))
+    resolutions = {pk: resolve_groups(groups.get(pk, []), explicit) for pk in user_ids}
+    described = _describe([r for rs in resolutions.values() for r in rs])
+    out, i = {}, 0
+    for pk in user_ids:
+        count = len(resolutions[pk])
+        out[pk] = {"status": own.get(pk, 0), "sources": described[i : i + count]}
+        i += count
+    return out
