@@ -5,10 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 api_patterns = [
+    # Permissions first: its token check (auth/token/) is what apps call on every request, and
+    # URL resolution walks the patterns in order. No path of one app shadows another's.
+    path("", include("apps.permissions.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.directory.urls")),
     path("", include("apps.audit.urls")),
-    path("", include("apps.permissions.urls")),
 ]
 
 urlpatterns = [

@@ -84,6 +84,43 @@ def put(key: str, value: bool) -> None:
     cache.set(key, value, timeout=RESULT_TTL)
 
 
+# The token check's list of each app's permissions (apps.permissions.queries.token_check),
+# keyed by app uid. Invalidated like the token cache (apps.accounts.token_cache): writers mark
+# the key stale at once and on commit, readers only ``add``, which fails while it is marked.
+APP_PERMS_TTL = 300
+STALE_TTL = 5  # see apps.accounts.token_cache.STALE_TTL
+_STALE = "stale"
+
+
+def _app_key(app_uid: str) -> str:
+    return f"perm:app:{app_uid}"
+
+
+def app_perm_rows(app_uid: str) -> tuple[list | None, bool]:
+    """(the cached rows or None, whether rows loaded now may be stored)."""
+    rows = cache.get(_app_key(app_uid))
+    if rows is None:
+        return None, True
+    if rows == _STALE:
+        return None, False
+    return rows, False
+
+
+def store_app_perm_rows(app_uid: str, rows: list) -> None:
+    cache.add(_app_key(app_uid), rows, timeout=APP_PERMS_TTL)
+
+
+def _mark_app(key: str) -> None:
+    cache.set(key, _STALE, timeout=STALE_TTL)
+
+
+def forget_app(app_uid: str) -> None:
+    """Called by every write to an app or its permissions (create, rename, delete, update)."""
+    key = _app_key(app_uid)
+    _mark_app(key)
+    transaction.on_commit(lambda: _mark_app(key))
+
+
 def _on_tree_changed(sender, **kwargs) -> None:
     # The signal itself is sent at once and on commit by the directory, so bump only once here.
     _incr(TREE_KEY)

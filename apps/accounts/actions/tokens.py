@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import token_cache
 from apps.accounts.models import ApiToken, Invitation, digest, new_key
 from apps.audit.actions import build_event, record_event, record_events
 from apps.audit.models import Action, Event
@@ -79,6 +80,7 @@ def revoke_token(token: ApiToken, *, actor) -> bool:
     updated = ApiToken.objects.filter(pk=token.pk, revoked__isnull=True).update(revoked=now, updated=now)
     if not updated:
         return False
+    token_cache.forget([token.key_digest])
     token.revoked = now
     record_event(
         Action.TOKEN_REVOKED,
@@ -94,6 +96,7 @@ def revoke_token(token: ApiToken, *, actor) -> bool:
 def revoke_all_tokens(user, *, actor, reason: str) -> int:
     """Revoke every still-valid token of ``user``; one audit event when any was revoked."""
     now = timezone.now()
+    token_cache.forget_user(user.pk)  # before the update: it marks the still unrevoked ones
     count = ApiToken.objects.filter(user=user, revoked__isnull=True, expires__gt=now).update(revoked=now, updated=now)
     if count:
         record_event(Action.TOKEN_REVOKED, actor=actor, target=user, detail={"count": count, "reason": reason})

@@ -165,6 +165,7 @@ def create_app(
     Permission.objects.create(
         uid=app.access_perm_uid, name=app.name, app=app, action="access", kind=Permission.Kind.ACCESS
     )
+    cache.forget_app(app.uid)  # in case an app of that uid was deleted moments ago
     one_time = _apply_protocols(app, {k: v for k, v in cleaned_protocols.items() if v is not None}, actor=actor)
     record_event(Action.APP_CREATED, actor=actor, target=app, changes=diff({}, snapshot(app)))
     return app, one_time
@@ -182,6 +183,7 @@ def update_app(app: App, *, actor, fields: dict, protocols: dict | None = None) 
     for field, value in cleaned.items():
         setattr(app, field, value)
     app.save()
+    cache.forget_app(app.uid)
     if "name" in cleaned:
         # The access permission carries the app's name (what perm lists show).
         Permission.objects.filter(app=app, kind=Permission.Kind.ACCESS).update(name=app.name)
@@ -210,6 +212,7 @@ def delete_app(app: App, *, actor) -> None:
     app.delete()
     app.pk = app_pk  # for the audit target id
     cache.bump_perms(pk for pk, _uid in perms)
+    cache.forget_app(app.uid)
     record_event(
         Action.APP_DELETED,
         actor=actor,

@@ -62,6 +62,7 @@ def create_permission(*, actor, app: App, name: str, action: str | None = None) 
             perm.save(force_insert=True)
     except IntegrityError as exc:
         raise Conflict(f"Permission {perm.uid} already exists.", field="action", code="existed") from exc
+    cache.forget_app(app.uid)
     record_event(
         Action.PERMISSION_CREATED, actor=actor, target=perm, changes=diff({}, _snapshot(perm)), detail={"app": app.uid}
     )
@@ -75,6 +76,8 @@ def rename_permission(perm: Permission, name: str, *, actor) -> Permission:
     if perm.name != name:
         perm.name = name
         perm.save(update_fields=["name", "updated"])
+        if perm.app_id is not None:
+            cache.forget_app(perm.app.uid)
         record_event(Action.PERMISSION_UPDATED, actor=actor, target=perm, changes=diff(before, _snapshot(perm)))
     return perm
 
@@ -89,5 +92,8 @@ def delete_permission(perm: Permission, *, actor) -> None:
         )
     perm_id, before = perm.pk, _snapshot(perm)
     record_event(Action.PERMISSION_DELETED, actor=actor, target=perm, changes=diff(before, {}))
+    app_uid = perm.app.uid if perm.app_id is not None else None
     perm.delete()
     cache.bump_perms([perm_id])
+    if app_uid is not None:
+        cache.forget_app(app_uid)

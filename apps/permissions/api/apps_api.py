@@ -4,7 +4,7 @@ also mounts the token check API (``auth/token/``). Shapes follow v1, see docs/ap
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.urls import include, path
+from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -141,5 +141,4 @@ class AppDetailView(APIView):
 urlpatterns = [
     path("app/", AppListView.as_view(), name="app-list"),
     path("app/<str:uid>/", AppDetailView.as_view(), name="app-detail"),
-    path("", include("apps.permissions.api.check")),
 ]

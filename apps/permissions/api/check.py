@@ -8,20 +8,33 @@
   prefix (``access``, ``manage``); ``perm_uid`` may then be given either way.
 
 Results come from the engine at request time (v1 read a table refreshed every 5 minutes): each
-permission of the app is one cached ``has_perm``, so a repeated check costs the token lookup
-and one query for the app with its permissions, whatever the directory's size.
+permission of the app is one cached ``has_perm``, the app's permission list and the token's
+user are cached too (see apps.permissions.cache and apps.accounts.token_cache for how writes
+invalidate them), so a repeated check makes no query, whatever the directory's size.
+
+Apps make this call on every request they serve, so GET is served by a plain Django view
+(:func:`token_check`) instead of DRF's stack (request wrapping, negotiation, renderers),
+which cost several times the check itself. It gives the same responses as
+:class:`TokenCheckView`, which still serves every other method and documents the endpoint.
 """
 
 from __future__ import annotations
 
+import json
+
+from django.http import HttpResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
-from apps.accounts.authentication import ApiTokenAuthentication
+from apps.accounts.authentication import ApiTokenAuthentication, raw_key
 from apps.accounts.login_response import user_summary
-from apps.core.permissions import IsActiveUser
+from apps.core.exceptions import DomainError
+from apps.core.permissions import IsActiveUser, PasswordChangeRequired, enforce_password_change
 from apps.permissions.queries import token_check
 
 
@@ -44,6 +57,50 @@ class TokenCheckView(APIView):
         return Response({**user_summary(request.user), "perms": perms}, status=code)
 
 
+_drf_view = TokenCheckView.as_view()
+_authentication = ApiTokenAuthentication()
+
+
+def _json(data, status: int, **headers) -> HttpResponse:
+    # As DRF's JSONRenderer writes it (compact, UTF-8), with the headers its views add.
+    body = json.dumps(data, cls=JSONEncoder, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    response = HttpResponse(body.encode(), status=status, content_type="application/json")
+    response["Vary"] = "Accept"
+    response["Allow"] = "GET, HEAD, OPTIONS"
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _check(request) -> HttpResponse:
+    try:
+        raw = raw_key(request)
+        if raw is None:
+            raise exceptions.NotAuthenticated()
+        user = _authentication.authenticate_key_cached(raw)
+        enforce_password_change(user, request.method, TokenCheckView)
+        code, perms = token_check.check(user, request.GET)
+    except (exceptions.NotAuthenticated, exceptions.AuthenticationFailed) as exc:
+        return _json({"detail": exc.detail}, 401, **{"WWW-Authenticate": _authentication.authenticate_header(request)})
+    except PasswordChangeRequired as exc:
+        return _json(exc.detail, 403)
+    except DomainError as exc:  # as apps.core.exceptions.exception_handler renders it
+        body = {exc.field: [exc.message]} if exc.field != "detail" else {"detail": exc.message}
+        return _json({**body, "code": exc.code}, exc.status_code)
+    return _json({**user_summary(user), "perms": perms}, code)
+
+
+@csrf_exempt
+def token_check_view(request):
+    if request.method == "GET":
+        return _check(request)
+    return _drf_view(request)
+
+
+# What drf-spectacular looks for to document a URL with TokenCheckView.
+token_check_view.cls = TokenCheckView
+token_check_view.initkwargs = {}
+
 urlpatterns = [
-    path("auth/token/", TokenCheckView.as_view(), name="auth-token"),
+    path("auth/token/", token_check_view, name="auth-token"),
 ]

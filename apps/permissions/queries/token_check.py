@@ -2,8 +2,8 @@
 permission, computed by the engine at request time.
 
 The caller only ever asks about themself (the token's user), so there is no actor to
-authorise beyond being an active user. With ``app_uid`` every permission of the app is one
-cached ``has_perm``: a repeated check costs one query for the app with its permissions,
+authorise beyond being an active user. With ``app_uid`` the app's permission list is cached
+and every permission of the app is one cached ``has_perm``: a repeated check makes no query,
 whatever the directory's size.
 """
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from apps.core.exceptions import DomainError
-from apps.permissions import engine
+from apps.permissions import cache, engine
 from apps.permissions.models import App, Permission
 
 
@@ -23,17 +23,27 @@ class UnknownObject(DomainError):
     status_code = status.HTTP_404_NOT_FOUND
 
 
-def _app_perms(user, app_uid: str) -> dict[str, bool]:
-    """{uid: held} for every permission of the app, each through the engine's cache. The app
-    and its permissions come in one query; every app has its access permission, so no rows
-    means no such app."""
-    rows = list(
-        Permission.objects.filter(app__uid=app_uid).values_list(
-            "id", "uuid", "uid", "kind", "app_id", "app__allow_any_user"
+def _app_rows(app_uid: str) -> list[tuple]:
+    """The app's permissions as (id, uuid, uid, kind, app id, allow_any_user) rows, from the
+    cache (apps.permissions.cache, invalidated by every write to the app or its permissions)
+    or in one query. Every app has its access permission, so no rows means no such app."""
+    rows, may_store = cache.app_perm_rows(app_uid)
+    if rows is None:
+        rows = list(
+            Permission.objects.filter(app__uid=app_uid).values_list(
+                "id", "uuid", "uid", "kind", "app_id", "app__allow_any_user"
+            )
         )
-    )
-    if not rows:
-        raise UnknownObject(_("No such app."), field="app_uid", code="not_found")
+        if not rows:
+            raise UnknownObject(_("No such app."), field="app_uid", code="not_found")
+        if may_store:
+            cache.store_app_perm_rows(app_uid, rows)
+    return rows
+
+
+def _app_perms(user, app_uid: str) -> dict[str, bool]:
+    """{uid: held} for every permission of the app, each through the engine's cache."""
+    rows = _app_rows(app_uid)
     app = App(id=rows[0][4], uid=app_uid, allow_any_user=rows[0][5])
     # Instances built from the row are enough: the engine reads only these fields (the uuid
     # is part of its cache key).

@@ -200,3 +200,87 @@ def test_a_user_held_at_the_forced_password_change_is_refused(user, user_client)
     response = user_client.get(URL)
     assert response.status_code == 403
     assert response.json()["code"] == "password_change_required"
+
+
+# The cached paths: the token's user and the app's permission list are cached; every write
+# that could change the answer must be seen by the very next check.
+
+
+def test_a_warm_check_makes_no_query(user, user_client, admin_user, wiki, django_assert_num_queries):
+    set_user_perm_statuses(user, [(perm("app_wiki_access"), GRANT)], actor=admin_user)
+    params = {"perm_uid": "access", "app_uid": "wiki"}
+    cache.clear()  # as once the writes' stale marks have expired (a few seconds)
+    user_client.get(URL, params)
+    with django_assert_num_queries(0):
+        assert user_client.get(URL, params).status_code == 200
+
+
+def test_a_revoked_token_is_refused_at_once_after_a_cached_check(user, admin_user, wiki):
+    from apps.accounts.actions.tokens import revoke_all_tokens, revoke_token
+
+    client = client_for(user)
+    assert client.get(URL, {"app_uid": "wiki"}).status_code == 200  # now cached
+    revoke_token(ApiToken.objects.get(user=user), actor=admin_user)
+    assert client.get(URL, {"app_uid": "wiki"}).status_code == 401
+    again = client_for(user)
+    assert again.get(URL).status_code == 200
+    revoke_all_tokens(user, actor=admin_user, reason="test")
+    assert again.get(URL).status_code == 401
+
+
+def test_cached_checks_see_deactivation_password_and_admin_changes(user, admin_user, wiki):
+    client = client_for(user)
+    assert client.get(URL, {"perm_uid": "manage", "app_uid": "wiki"}).status_code == 403
+    user.is_admin = True
+    user.save()
+    assert client.get(URL, {"perm_uid": "manage", "app_uid": "wiki"}).status_code == 200
+    user.name = "Alice Renamed"
+    user.save()
+    assert client.get(URL).json()["name"] == "Alice Renamed"
+    user.is_active = False
+    user.save()
+    assert client.get(URL).status_code == 401
+    bob = create_test_user("bob")
+    bob_client = client_for(bob)
+    assert bob_client.get(URL).status_code == 200
+    bob.set_password("a new Passw0rd!")
+    bob.must_reset_password = True
+    bob.save()
+    assert bob_client.get(URL).status_code == 403
+
+
+def test_cached_checks_see_an_expired_or_deleted_token_and_user(user, admin_user):
+    client = client_for(user)
+    assert client.get(URL).status_code == 200
+    token = ApiToken.objects.get(user=user)
+    token.expires = timezone.now() - dt.timedelta(seconds=1)
+    token.save()
+    assert client.get(URL).status_code == 401
+    bob = create_test_user("bob")
+    bob_client = client_for(bob)
+    assert bob_client.get(URL).status_code == 200
+    bob.delete()
+    assert bob_client.get(URL).status_code == 401
+
+
+def test_cached_app_perms_follow_perm_and_app_changes(user, user_client, admin_user, wiki):
+    from apps.permissions.actions.apps import delete_app
+    from apps.permissions.actions.perms import delete_permission
+
+    set_user_perm_statuses(user, [(perm("app_wiki_manage"), GRANT)], actor=admin_user)
+    assert user_client.get(URL, {"app_uid": "wiki"}).json()["perms"] == ["manage"]
+    create_permission(actor=admin_user, app=wiki, name="Read", action="read")
+    set_user_perm_statuses(user, [(perm("app_wiki_read"), GRANT)], actor=admin_user)
+    assert user_client.get(URL, {"app_uid": "wiki"}).json()["perms"] == ["manage", "read"]
+    delete_permission(perm("app_wiki_manage"), actor=admin_user)
+    assert user_client.get(URL, {"app_uid": "wiki"}).json()["perms"] == ["read"]
+    update_app(wiki, actor=admin_user, fields={"allow_any_user": True})
+    assert user_client.get(URL, {"app_uid": "wiki"}).json()["perms"] == ["access", "read"]
+    delete_app(wiki, actor=admin_user)
+    assert user_client.get(URL, {"app_uid": "wiki"}).status_code == 404
+
+
+def test_other_methods_still_go_through_drf(user_client):
+    response = user_client.post(URL)
+    assert response.status_code == 405
+    assert user_client.options(URL).status_code == 200
