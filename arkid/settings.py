@@ -145,6 +145,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Whether every process (web workers, Celery) sees the same cache. Caches whose staleness
+# would be a security bug (API tokens, permission results) are used only then: with the
+# embedded local-memory cache, a revocation in one web worker could not reach another.
+SHARED_CACHE = env_bool("ARKID_SHARED_CACHE", bool(REDIS_URL))
 
 CELERY_BROKER_URL = env("ARKID_CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":

@@ -1,8 +1,10 @@
 """A short-lived cache of ``token digest -> (expiry, the user's fields)`` for the token check
 API (``auth/token/``), which apps call on every request they serve.
 
-Only that endpoint reads it (every other view loads the token and the user from the
-database): the user it builds holds just the fields the check needs, the rest are deferred.
+Used only when the cache is shared by every process (settings.SHARED_CACHE: Redis); with
+the embedded per-process cache every check reads the database. Only that endpoint reads it
+(every other view loads the token and the user from the database): the user it builds
+holds just the fields the check needs, the rest are deferred.
 
 An entry can never let a revoked or expired token or a deactivated user through:
 
@@ -22,6 +24,7 @@ import time
 from collections.abc import Iterable
 from functools import cache as memoize
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -66,6 +69,8 @@ def _key(key_digest: str) -> str:
 
 def load(key_digest: str) -> tuple[User | None, bool]:
     """(the cached active user of a still valid token or None, whether a miss may be stored)."""
+    if not settings.SHARED_CACHE:  # a revocation in another process could not reach this one
+        return None, False
     entry = cache.get(_key(key_digest))
     if entry is None:
         return None, True

@@ -8,7 +8,9 @@ A result is stored under ``perm:r:<user uuid>:<perm uuid>:<any>:<perm version>:<
 - ``<any>`` is the app's ``allow_any_user`` flag as the engine saw it, so toggling it never
   serves a stale answer even if the writer forgets to bump.
 
-Bumping makes every older key unreachable at once (they expire by TTL). The user's own
+Results are cached only when every process shares the cache (settings.SHARED_CACHE, i.e.
+Redis): a bump in one process must reach all. Bumping makes every older key unreachable at
+once (they expire by TTL). The user's own
 ``is_active`` / ``is_admin`` are checked by the engine before the cache is consulted, so
 (de)activation and admin changes need no bump. Writers bump at once *and* on commit: the
 first keeps reads inside the writing transaction right, the second drops anything a
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -77,11 +80,12 @@ def result_key(user, perm, allow_any: bool) -> str:
 
 
 def get(key: str):
-    return cache.get(key)
+    return cache.get(key) if settings.SHARED_CACHE else None
 
 
 def put(key: str, value: bool) -> None:
-    cache.set(key, value, timeout=RESULT_TTL)
+    if settings.SHARED_CACHE:  # a per-process cache would miss other processes' bumps
+        cache.set(key, value, timeout=RESULT_TTL)
 
 
 # The token check's list of each app's permissions (apps.permissions.queries.token_check),
@@ -98,6 +102,8 @@ def _app_key(app_uid: str) -> str:
 
 def app_perm_rows(app_uid: str) -> tuple[list | None, bool]:
     """(the cached rows or None, whether rows loaded now may be stored)."""
+    if not settings.SHARED_CACHE:
+        return None, False
     rows = cache.get(_app_key(app_uid))
     if rows is None:
         return None, True

@@ -284,3 +284,16 @@ def test_other_methods_still_go_through_drf(user_client):
     response = user_client.post(URL)
     assert response.status_code == 405
     assert user_client.options(URL).status_code == 200
+
+
+def test_without_a_shared_cache_every_check_reads_the_database(settings):
+    """A per-process cache cannot see another web worker's revocation or grant: off."""
+    from apps.accounts import token_cache
+    from apps.permissions import cache as perm_cache
+
+    settings.SHARED_CACHE = False
+    assert token_cache.load("any-digest") == (None, False)
+    assert perm_cache.get("perm:r:any") is None
+    perm_cache.put("perm:r:any", True)
+    settings.SHARED_CACHE = True
+    assert perm_cache.get("perm:r:any") is None  # nothing was stored while off
