@@ -6,7 +6,7 @@ an error, so a half-running IdP never goes unnoticed. Adding a process is one li
 ``processes()``.
 
 Environment: ARKID_HOST (127.0.0.1), ARKID_PORT (8000), ARKID_WEB_WORKERS (2),
-ARKID_WEB_THREADS (4), ARKID_WORKER_CONCURRENCY (2), ARKID_VAR_DIR (var/).
+ARKID_WEB_THREADS (4), ARKID_WEB_TIMEOUT (120), ARKID_WORKER_CONCURRENCY (2), ARKID_VAR_DIR (var/).
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ def processes() -> list[tuple[str, list[str]]]:
                 f"--workers={_env('ARKID_WEB_WORKERS', '2')}",
                 "--worker-class=gthread",
                 f"--threads={_env('ARKID_WEB_THREADS', '4')}",
+                # Seconds a request may run before gunicorn restarts its worker. gunicorn's
+                # default (30) is too short for the largest CSV imports (100k rows).
+                f"--timeout={_env('ARKID_WEB_TIMEOUT', '120')}",
                 "--graceful-timeout=15",
                 "--access-logfile=-",
                 # The path without the query string: invitation keys and filters stay out of logs.

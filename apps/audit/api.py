@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from apps.audit import queries
 from apps.audit.models import Action, Event, Outcome
+from apps.audit.pagination import AuditLogPagination
 from apps.core.dates import parse_moment
 
 _LIST_SEPARATOR = re.compile(r"[,|]")
@@ -144,13 +145,16 @@ class AuditMetaSerializer(serializers.Serializer):
 @extend_schema(tags=["audit"], parameters=[EventFilterSerializer], summary="List audit events, newest first")
 class EventListView(generics.ListAPIView):
     serializer_class = EventSerializer
+    pagination_class = AuditLogPagination
+    event_filter: queries.EventFilter | None = None  # read by the paginator: unfiltered lists may estimate
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no real user
             return Event.objects.none()
         filters = EventFilterSerializer.from_query(self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return queries.list_events(self.request.user, filters.to_filter())
+        self.event_filter = filters.to_filter()
+        return queries.list_events(self.request.user, self.event_filter)
 
 
 @extend_schema(tags=["audit"], summary="One audit event with its changes and request facts")

@@ -96,6 +96,8 @@ class Event(models.Model):
             models.Index(fields=["-created", "-id"], name="audit_event_recent"),
             models.Index(fields=["action", "-created"], name="audit_event_action"),
             models.Index(fields=["actor", "-created"], name="audit_event_actor"),
+            # The actor filter for names with no current user (deleted users, "system").
+            models.Index(fields=["actor_name", "-created"], name="audit_event_actor_name"),
             models.Index(fields=["target_type", "target_id"], name="audit_event_target"),
         ]
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -24,6 +25,11 @@ class EventFilter:
     outcome: str = ""
     ip: str = ""
 
+    @property
+    def narrows(self) -> bool:
+        """Whether any filter is set (an unfiltered list may show an estimated count)."""
+        return any((self.actions, self.actor_names, self.since, self.until, self.keyword, self.outcome, self.ip))
+
 
 def _ensure_can_read(actor) -> None:
     if not (actor is not None and getattr(actor, "is_active", False) and getattr(actor, "is_admin", False)):
@@ -36,6 +42,18 @@ def _actions_labelled(keyword: str) -> list[str]:
     return [value for value, label in Action.choices if lowered in str(label).lower()]
 
 
+def _actor_q(username: str) -> Q:
+    """Events by the user called ``username`` (lower case, as usernames are stored).
+
+    A current user is matched by id, which the (actor, -created) index serves; a name with no
+    current user (a deleted user, ``system``) by the exact snapshot, served by the
+    (actor_name, -created) index. Never UPPER(actor_name): no index helps that on PostgreSQL.
+    """
+    user_model = Event._meta.get_field("actor").related_model  # no import of the directory layer
+    ids = list(user_model._default_manager.filter(username=username).values_list("pk", flat=True)[:2])
+    return Q(actor_id__in=ids) if ids else Q(actor_name=username)
+
+
 def list_events(actor, filters: EventFilter | None = None) -> QuerySet[Event]:
     _ensure_can_read(actor)
     filters = filters or EventFilter()
@@ -43,7 +61,7 @@ def list_events(actor, filters: EventFilter | None = None) -> QuerySet[Event]:
     if filters.actions:
         events = events.filter(action__in=filters.actions)
     for name in filters.actor_names:
-        events = events.filter(actor_name__iexact=name)
+        events = events.filter(_actor_q(name))
     if filters.since is not None:
         events = events.filter(created__gte=filters.since)
     if filters.until is not None:
@@ -70,3 +88,29 @@ def get_event(actor, event_uuid) -> Event:
 
 def days_ago(days: int, *, now: dt.datetime | None = None) -> dt.datetime:
     return (now or timezone.now()) - dt.timedelta(days=days)
+
+
+def count_events(events: QuerySet[Event], *, narrowed: bool, cap: int) -> tuple[int, bool]:
+    """``(count, is_estimate)`` for ``events``, never counting more than ``cap`` rows.
+
+    COUNT(*) over tens of millions of rows takes seconds, on every page. An unfiltered list on
+    PostgreSQL uses the planner's row estimate (pg_class.reltuples, refreshed by autovacuum)
+    once the table is larger than ``cap``; anything else counts at most ``cap + 1`` rows and
+    answers ``cap`` (an estimate) when there are more.
+    """
+    if not narrowed:
+        estimate = _estimated_table_rows()
+        if estimate is not None and estimate > cap:
+            return estimate, True
+    capped = events.order_by()[: cap + 1].count()
+    return (cap, True) if capped > cap else (capped, False)
+
+
+def _estimated_table_rows() -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [Event._meta.db_table])
+        row = cursor.fetchone()
+    # -1 (never analysed) or 0 means "unknown": fall back to a capped count.
+    return row[0] if row and row[0] > 0 else None

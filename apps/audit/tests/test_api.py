@@ -74,7 +74,8 @@ class TestList:
         for prefix in ("/siteapi/oneid/", "/siteapi/v1/"):
             body = admin_client.get(f"{prefix}log/").json()
             assert body["count"] == 6
-            assert set(body) == {"count", "next", "previous", "results"}
+            assert set(body) == {"count", "count_is_estimate", "next", "previous", "results"}
+            assert body["count_is_estimate"] is False
             first = body["results"][0]
             assert first["action"] == Action.LOGIN_SUCCEEDED
             assert [r["uuid"] for r in body["results"][1:3]] == [

@@ -74,6 +74,7 @@ def test_the_configured_processes_are_web_and_worker(run, monkeypatch):
     specs = dict(run.processes())
     assert list(specs) == ["web", "worker"]
     assert "--bind=192.0.2.1:9000" in specs["web"]
+    assert "--timeout=120" in specs["web"]  # gunicorn's 30 s default would kill large CSV imports
     assert specs["web"][1] == "arkid.wsgi:application"
     assert specs["worker"][1:6] == ["-A", "arkid", "worker", "-B", "-s"]
     assert specs["worker"][6] == "/srv/arkid/celerybeat-schedule"
