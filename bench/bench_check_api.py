@@ -35,6 +35,8 @@ def _setup_django(var_dir: str) -> None:
     os.environ["ARKID_DATABASE_URL"] = f"sqlite:///{Path(var_dir) / 'bench.sqlite3'}"
     os.environ["ARKID_LOG_LEVEL"] = "WARNING"
     os.environ.pop("ARKID_REDIS_URL", None)
+    # One process: the in-process cache is shared by all it runs, as Redis is in production.
+    os.environ["ARKID_SHARED_CACHE"] = "true"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import django
 

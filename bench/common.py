@@ -25,6 +25,9 @@ def setup_django() -> None:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arkid.settings")
+    # A bench is one process, so even the in-process cache is shared by everything it runs:
+    # measure the cached paths production has with Redis (settings.SHARED_CACHE).
+    os.environ.setdefault("ARKID_SHARED_CACHE", "true")
     import django
 
     django.setup()
