@@ -56,6 +56,7 @@ class Action(models.TextChoices):
     PERMISSION_STATUSES_CHANGED = "permission.statuses_changed", _("Permission grants and denials changed")
     # Housekeeping
     AUDIT_PURGED = "audit.purged", _("Expired audit events purged")
+    CREDENTIALS_PURGED = "auth.credentials_purged", _("Expired tokens and invitations purged")
 
 
 class Outcome(models.TextChoices):

@@ -112,5 +112,7 @@ def purge_expired_tokens(*, now=None) -> dict[str, int]:
     revoked, _ = ApiToken.objects.filter(revoked__lt=cutoff).delete()
     invitations, _ = Invitation.objects.filter(expires__lt=now).delete()
     result = {"tokens": tokens + revoked, "invitations": invitations}
+    if tokens + revoked + invitations:
+        record_event(Action.CREDENTIALS_PURGED, actor_name="system", detail={**result, "before": cutoff})
     logger.info("accounts purge removed %(tokens)s tokens and %(invitations)s invitations", result)
     return result

@@ -9,7 +9,7 @@ from apps.accounts.actions.tokens import issue_token, purge_expired_tokens
 from apps.accounts.models import ApiToken, Invitation, digest
 from apps.accounts.tasks import purge_expired_tokens as purge_task
 from apps.accounts.tests.conftest import events, token_client
-from apps.audit.models import Action
+from apps.audit.models import Action, Event
 from apps.directory.actions.users import delete_user, update_user
 
 pytestmark = pytest.mark.django_db
@@ -162,6 +162,10 @@ def test_purge_removes_old_expired_and_revoked_tokens_and_expired_invitations(us
     remaining = set(ApiToken.objects.values_list("key_digest", flat=True))
     assert remaining == {digest(keep_valid), digest(keep_recently_revoked)}
     assert list(Invitation.objects.all()) == [live]
+    [event] = Event.objects.filter(action=Action.CREDENTIALS_PURGED)
+    assert (event.detail["tokens"], event.detail["invitations"], event.actor_name) == (2, 1, "system")
+    assert purge_expired_tokens(now=now) == {"tokens": 0, "invitations": 0}
+    assert Event.objects.filter(action=Action.CREDENTIALS_PURGED).count() == 1  # nothing purged, no event
 
 
 def test_purge_task_is_registered_under_its_name(user):

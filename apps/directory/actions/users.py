@@ -293,12 +293,17 @@ def bulk_delete_users(users: Sequence[User], *, actor) -> int:
     return len(users)
 
 
+MAX_CUSTOM_VALUES = 200
+
+
 @transaction.atomic
 def set_user_custom_values(user: User, values: dict, *, actor, visible_only: bool = False) -> dict:
     """Set custom field values by field uuid (hex or dashed) or name; empty values remove.
     ``visible_only`` restricts to fields employees may see (the profile page)."""
     if not isinstance(values, dict):
         raise ValidationError({"custom_user": [_("Must be an object of field uuid to value.")]})
+    if len(values) > MAX_CUSTOM_VALUES:  # each key costs a lookup; the profile is open to every user
+        raise ValidationError({"custom_user": [_("Too many fields.")]})
     resolved, errors = {}, {}
     for key, value in values.items():
         field = find_custom_field(key)
@@ -324,7 +329,9 @@ def set_user_custom_values(user: User, values: dict, *, actor, visible_only: boo
         if value is None:
             row.delete()
         elif row is None:
-            CustomFieldValue.objects.create(user=user, field=field, value=value)
+            # update_or_create: a concurrent first write of the same field must not end in an
+            # IntegrityError (the unique (user, field) constraint); the later write wins.
+            CustomFieldValue.objects.update_or_create(user=user, field=field, defaults={"value": value})
         else:
             row.value = value
             row.save(update_fields=["value"])
