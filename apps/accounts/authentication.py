@@ -65,8 +65,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     @staticmethod
     def _hold_for_password_change(request, user) -> None:
-        """The forced password change, enforced for every view a token reaches — also views
-        whose own permission classes (lower layers cannot import ours) do not check it."""
+        """The forced password change, enforced for every view a token reaches, including
+        views whose permission classes (e.g. AllowAny) do not check it themselves."""
         view = (getattr(request, "parser_context", None) or {}).get("view")
         if view is not None and user.must_reset_password:
             enforce_password_change(user, request.method, view)

@@ -98,6 +98,8 @@ def _mark(keys: list[str]) -> None:
 
 def forget(key_digests: Iterable[str]) -> None:
     """Make the next checks of these tokens read the database, now and after commit."""
+    if not settings.SHARED_CACHE:  # nothing is cached then (see load)
+        return
     keys = [_key(d) for d in key_digests]
     if keys:
         _mark(keys)
@@ -106,4 +108,6 @@ def forget(key_digests: Iterable[str]) -> None:
 
 def forget_user(user_id: int) -> None:
     """:func:`forget` every token of the user (an expired one cannot pass anyway, but is cheap)."""
+    if not settings.SHARED_CACHE:  # skip the query: nothing is cached then
+        return
     forget(ApiToken.objects.filter(user_id=user_id, revoked__isnull=True).values_list("key_digest", flat=True))
