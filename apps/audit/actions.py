@@ -61,7 +61,7 @@ def build_event(
     if actor is not None and getattr(actor, "pk", None) is None:
         actor = None
     return Event(
-        action=action,
+        action=Action(action).value,  # the column has no choices: refuse free strings here
         outcome=outcome,
         actor=actor,
         actor_name=(actor_name or (actor.get_username() if actor else ""))[:150],

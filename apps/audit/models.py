@@ -70,7 +70,10 @@ class Event(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
-    action = models.CharField(max_length=64, choices=Action.choices)
+    # No ``choices`` here on purpose: every app adds its own actions to :class:`Action`, and
+    # choices on the column would turn each new action into a migration of this app.
+    # Values are still checked: events are only written through Action members.
+    action = models.CharField(max_length=64)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
     # No database constraint: deleting a user must never delete or block their audit trail.
     actor = models.ForeignKey(
@@ -104,3 +107,10 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M:%S} {self.action} by {self.actor_name or '-'}"
+
+    def get_action_display(self) -> str:
+        """The action's label; an action value no longer in :class:`Action` shows as itself."""
+        try:
+            return str(Action(self.action).label)
+        except ValueError:
+            return self.action

@@ -1,0 +1,1 @@
+"""A live, read-only LDAPv3 view of the directory (protocol layer)."""

@@ -1,0 +1,1 @@
+"""Operations: backup export/import, metrics, worker heartbeat (delivery layer)."""
