@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "apps.directory",
     "apps.accounts",
     "apps.permissions",
+    "apps.oidc",
+    "apps.ldap_server",
+    "apps.dingtalk",
+    "apps.ops",
     "apps.api",
 ]
 

@@ -58,6 +58,18 @@ class Action(models.TextChoices):
     AUDIT_PURGED = "audit.purged", _("Expired audit events purged")
     CREDENTIALS_PURGED = "auth.credentials_purged", _("Expired tokens and invitations purged")
 
+    # Sub-administrators (apps.permissions manager groups)
+
+    # Account security: lockout, MFA, verification codes, sessions, config (apps.accounts)
+
+    # OAuth 2.0 / OIDC (apps.oidc)
+
+    # LDAP (apps.ldap_server)
+
+    # DingTalk (apps.dingtalk)
+
+    # Operations: backup export/import (apps.ops)
+
 
 class Outcome(models.TextChoices):
     SUCCESS = "success", _("Success")
