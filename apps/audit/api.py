@@ -20,6 +20,10 @@ from apps.audit import queries
 from apps.audit.models import Action, Event, Outcome
 from apps.audit.pagination import AuditLogPagination
 from apps.core.dates import parse_moment
+from apps.core.permissions import admin_or_holder
+
+# Administrators, and sub-administrators holding system_log_read, read the whole log.
+LOG_READERS = [admin_or_holder("read_log")]
 
 _LIST_SEPARATOR = re.compile(r"[,|]")
 
@@ -144,6 +148,8 @@ class AuditMetaSerializer(serializers.Serializer):
 
 @extend_schema(tags=["audit"], parameters=[EventFilterSerializer], summary="List audit events, newest first")
 class EventListView(generics.ListAPIView):
+    permission_classes = LOG_READERS
+
     serializer_class = EventSerializer
     pagination_class = AuditLogPagination
     event_filter: queries.EventFilter | None = None  # read by the paginator: unfiltered lists may estimate
@@ -159,6 +165,8 @@ class EventListView(generics.ListAPIView):
 
 @extend_schema(tags=["audit"], summary="One audit event with its changes and request facts")
 class EventDetailView(generics.RetrieveAPIView):
+    permission_classes = LOG_READERS
+
     serializer_class = EventDetailSerializer
     lookup_field = "uuid"
 
@@ -174,6 +182,8 @@ class EventDetailView(generics.RetrieveAPIView):
 
 @extend_schema(tags=["audit"], responses=AuditMetaSerializer, summary="Audit actions and outcomes with labels")
 class AuditMetaView(APIView):
+    permission_classes = LOG_READERS
+
     def get(self, request):
         def choices(enum) -> list[dict]:
             return [{"value": value, "label": str(label)} for value, label in enum.choices]

@@ -59,6 +59,9 @@ class Action(models.TextChoices):
     CREDENTIALS_PURGED = "auth.credentials_purged", _("Expired tokens and invitations purged")
 
     # Sub-administrators (apps.permissions manager groups)
+    MANAGER_GROUP_CREATED = "manager_group.created", _("Sub-administrator group created")
+    MANAGER_GROUP_UPDATED = "manager_group.updated", _("Sub-administrator group updated")
+    MANAGER_GROUP_DELETED = "manager_group.deleted", _("Sub-administrator group deleted")
 
     # Account security: lockout, MFA, verification codes, sessions, config (apps.accounts)
 

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.audit.models import Action, Event
+from apps.core.permissions import manage_scope
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,15 @@ class EventFilter:
 
 
 def _ensure_can_read(actor) -> None:
-    if not (actor is not None and getattr(actor, "is_active", False) and getattr(actor, "is_admin", False)):
+    """Administrators, and sub-administrators holding ``system_log_read`` (the scope provider
+    registered in core by the directory knows who holds it)."""
+    if not (actor is not None and getattr(actor, "is_active", False)):
         raise PermissionDenied("only administrators may read the audit log")
+    if getattr(actor, "is_admin", False):
+        return
+    scope = manage_scope(actor)
+    if scope is None or not scope.is_manager or not scope.holds("system_log_read"):
+        raise PermissionDenied("only administrators and holders of system_log_read may read the audit log")
 
 
 def _actions_labelled(keyword: str) -> list[str]:

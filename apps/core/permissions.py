@@ -79,3 +79,78 @@ class IsArkidAdmin(BasePermission):
             return False
         enforce_password_change(request.user, request.method, view)
         return bool(request.user.is_admin)
+
+
+# --- sub-administrators -------------------------------------------------------------------
+# Core may not import the directory, which knows scopes, so the directory registers a
+# provider: ``provider(user)`` returns an object with ``is_admin``, ``is_manager`` and
+# ``holds(perm_uid)`` (``apps.directory.scope.ManageScope``). Without one, only
+# administrators pass these checks.
+
+_scope_provider = None
+
+# Short names of v1's base system permissions (``admin_or_holder("create_user")``).
+SYSTEM_PERMS = {
+    "create_user": "system_user_create",
+    "create_category": "system_category_create",
+    "create_app": "system_app_create",
+    "read_log": "system_log_read",
+    "write_config": "system_config_write",
+    "account_sync": "system_account_sync",
+    "run_account_sync": "system_account_sync",
+}
+
+
+def register_scope_provider(provider) -> None:
+    global _scope_provider
+    _scope_provider = provider
+
+
+def manage_scope(user):
+    """The user's management scope, or None when no provider is registered."""
+    return _scope_provider(user) if _scope_provider is not None else None
+
+
+def _is_manager(user) -> bool:
+    scope = manage_scope(user)
+    return bool(scope is not None and scope.is_manager)
+
+
+class IsArkidManager(BasePermission):
+    """An administrator or a sub-administrator (a member of a manager group). Views using it
+    must still check every object against the actor's scope (the directory's scope module)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not _is_active_user(request.user):
+            return False
+        enforce_password_change(request.user, request.method, view)
+        return bool(request.user.is_admin or _is_manager(request.user))
+
+
+def admin_or_holder(perm: str) -> type[BasePermission]:
+    """A permission class: an administrator, or a sub-administrator holding the base system
+    permission ``perm`` (a short name from :data:`SYSTEM_PERMS` or a ``system_*`` uid)."""
+    perm_uid = SYSTEM_PERMS.get(perm, perm)
+
+    class AdminOrHolder(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            if not _is_active_user(request.user):
+                return False
+            enforce_password_change(request.user, request.method, view)
+            if request.user.is_admin:
+                return True
+            scope = manage_scope(request.user)
+            return bool(scope is not None and scope.is_manager and scope.holds(perm_uid))
+
+    AdminOrHolder.__name__ = AdminOrHolder.__qualname__ = f"AdminOrHolder_{perm_uid}"
+    return AdminOrHolder
+
+
+class ManagerReadsAdminWrites(BasePermission):
+    """Sub-administrators may read (their scope's objects, checked by the view's queries);
+    only administrators write."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return IsArkidManager().has_permission(request, view)
+        return IsArkidAdmin().has_permission(request, view)

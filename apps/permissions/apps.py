@@ -10,4 +10,8 @@ class PermissionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Cache invalidation hooks and the login-response contributor.
-        from apps.permissions import cache, login  # noqa: F401
+        from apps.directory import scope
+        from apps.permissions import cache, login, manager_scope  # noqa: F401
+
+        # Sub-administrators: the directory computes scopes from our manager groups.
+        scope.register_resolver(manager_scope.ManagerGroupResolver())

@@ -9,11 +9,18 @@ read as "everything"), as before this app existed.
 from __future__ import annotations
 
 from apps.accounts.login_response import ADMIN_PERMS, register_login_response_contributor
+from apps.directory.scope import resolve_scope
 from apps.permissions.engine import user_perms
 
 
 @register_login_response_contributor
 def perms_contributor(user) -> dict:
+    """A sub-administrator (a member of a manager group) gets ``is_manager``, the ``manager``
+    role and, among ``perms``, the base system permissions their manager groups grant."""
     if user.is_admin:
         return {"perms": list(ADMIN_PERMS)}
-    return {"perms": sorted(user_perms(user))}
+    found = resolve_scope(user)
+    body = {"perms": sorted(set(user_perms(user)) | found.perms)}
+    if found.is_manager:
+        body.update(is_manager=True, roles=["manager"])
+    return body

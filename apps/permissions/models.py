@@ -132,3 +132,40 @@ class AppProtocol(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["app", "name"], name="permissions_protocol_app_name_uniq")]
+
+
+class ManagerGroup(PublicIdModel):
+    """A sub-administrator group (ArkID v1's ``ManagerGroup``).
+
+    Its **members** (``member_users``, and the direct members of ``member_groups``) manage a
+    **scope**: with ``scope_subject`` 1 the groups each member belongs to and their
+    descendants; with 2 the listed ``scope_groups`` (and their descendants) and
+    ``scope_users``. Users are in scope when listed or members of a group in scope. On top,
+    ``perms`` are the base system permissions granted to the members (``system_user_create``,
+    ...) and ``apps`` the apps they manage. A member's powers are the union over all their
+    manager groups. Only administrators edit manager groups.
+    """
+
+    SCOPE_OWN_GROUPS = 1
+    SCOPE_LISTED = 2
+    SCOPE_CHOICES = [(SCOPE_OWN_GROUPS, _("Own groups and descendants")), (SCOPE_LISTED, _("Listed users and groups"))]
+
+    uid = models.SlugField(max_length=128, unique=True)
+    name = models.CharField(max_length=255)
+    remark = models.TextField(blank=True)
+    scope_subject = models.PositiveSmallIntegerField(choices=SCOPE_CHOICES, default=SCOPE_OWN_GROUPS)
+    member_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="manager_groups")
+    member_groups = models.ManyToManyField("directory.Group", blank=True, related_name="manager_groups")
+    scope_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    scope_groups = models.ManyToManyField("directory.Group", blank=True, related_name="+")
+    apps = models.ManyToManyField(App, blank=True, related_name="manager_groups")
+    perms = models.ManyToManyField(Permission, blank=True, related_name="manager_groups")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -14,12 +14,16 @@ from rest_framework.views import APIView
 
 from apps.audit.actions import record_event
 from apps.audit.models import Action
+from apps.core.permissions import IsArkidManager
 from apps.directory import csv_io
 from apps.directory.queries import users as user_queries
 
 
 class UserExportView(APIView):
-    """Filters as in the user list, from the query string or (POST) a JSON body."""
+    """Filters as in the user list, from the query string or (POST) a JSON body; a
+    sub-administrator exports the users in their scope."""
+
+    permission_classes = [IsArkidManager]
 
     @extend_schema(summary="Export users as CSV", request=None, responses={(200, "text/csv"): bytes})
     def get(self, request):

@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.pagination import PageNumberPagination
+from apps.core.permissions import IsArkidManager
+from apps.directory import scope
 from apps.directory.actions import groups as actions
 from apps.directory.api.nodes_render import (
     admin_detail,
@@ -54,6 +56,8 @@ def unknown_nodes_error(field: str, missing: list[str]) -> serializers.Validatio
 
 
 class NodeDetailView(APIView):
+    permission_classes = [IsArkidManager]  # sub-administrators: nodes in scope (else 404)
+
     @extend_schema(summary="Node detail", responses=OpenApiTypes.OBJECT)
     def get(self, request, node_uid: str):
         return Response(admin_detail(queries.access_group(request.user, node_uid)))
@@ -75,6 +79,8 @@ class NodeDetailView(APIView):
 class NodeListView(APIView):
     """The node and all its descendants, flat and depth-first; one descendants query."""
 
+    permission_classes = [IsArkidManager]
+
     @extend_schema(summary="A node and all its descendants, flat", responses=OpenApiTypes.OBJECT)
     def get(self, request, node_uid: str):
         group = queries.access_group(request.user, node_uid)
@@ -86,6 +92,8 @@ class NodeListView(APIView):
 class NodeTreeView(APIView):
     """v1's ``{info, users, nodes, headcount}``: one descendants query, plus one members query
     (and a count guarding its size) when ``user_required`` is true."""
+
+    permission_classes = [IsArkidManager]
 
     @extend_schema(summary="A node's subtree", parameters=[USER_REQUIRED], responses=OpenApiTypes.OBJECT)
     def get(self, request, node_uid: str):
@@ -100,6 +108,8 @@ class NodeTreeView(APIView):
 
 
 class NodeChildrenView(APIView):
+    permission_classes = [IsArkidManager]  # a sub-administrator moves only nodes in scope
+
     @extend_schema(
         summary="A node's children (paginated when page or page_size is given)", responses=OpenApiTypes.OBJECT
     )
@@ -133,6 +143,7 @@ class NodeChildrenView(APIView):
         nodes, missing = queries.resolve_node_uids(body.validated_data["node_uids"])
         if missing:
             raise unknown_nodes_error("node_uids", missing)
+        scope.require_groups_in_scope(request.user, nodes, field="node_uids")
         if body.validated_data["subject"] == "add":
             actions.adopt_groups(parent, nodes, actor=request.user)
         else:

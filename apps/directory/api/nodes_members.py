@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.pagination import PageNumberPagination
+from apps.core.permissions import IsArkidManager
+from apps.directory import scope
 from apps.directory.actions import memberships
 from apps.directory.models import User
 from apps.directory.queries import groups as queries
@@ -83,7 +85,21 @@ def member_page(request, group) -> Response:
     return paginator.get_paginated_response(MemberSerializer(page, many=True).data)
 
 
+def check_member_scope(actor, group, users: list, subject: str, targets: list) -> None:
+    """A sub-administrator adds only users in scope, removes only users they may change, and
+    never edits the members of a group that makes its members sub-administrators."""
+    scope.require_plain_groups(actor, [group, *targets], field="node_uids")
+    scope.require_groups_in_scope(actor, targets, field="node_uids")
+    removing = subject in ("delete", "move_out")
+    scope.require_users_in_scope(actor, users, field="user_uids", for_write=removing)
+    if subject == "override":
+        dropped = queries.members(group).exclude(pk__in=[u.pk for u in users])
+        scope.require_all_changeable(actor, dropped, field="user_uids")
+
+
 class NodeMembersView(APIView):
+    permission_classes = [IsArkidManager]
+
     @extend_schema(
         summary="A node's direct members", parameters=[MemberFilterSerializer], responses=MemberSerializer(many=True)
     )
@@ -102,10 +118,13 @@ class NodeMembersView(APIView):
         if missing:
             raise serializers.ValidationError({"user_uids": [f"Unknown users: {', '.join(missing)}."]})
         subject = data["subject"]
+        targets = []
         if subject == "move_out":
             targets, missing = queries.resolve_node_uids(data["node_uids"])
             if missing:
                 raise serializers.ValidationError({"node_uids": [f"Unknown nodes: {', '.join(missing)}."]})
+        check_member_scope(request.user, group, users, subject, targets)
+        if subject == "move_out":
             memberships.move_out(group, users, targets, actor=request.user)
         else:
             apply = {

@@ -12,6 +12,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.permissions import IsArkidManager, admin_or_holder
+from apps.directory import scope
 from apps.directory.actions import users as user_actions
 from apps.directory.models import User
 from apps.directory.queries import users as user_queries
@@ -41,8 +43,27 @@ def groups_from_body(data: dict) -> list:
     return list(dict.fromkeys(groups))
 
 
+def groups_for_new_user(actor, data: dict) -> list:
+    """The new user's groups; a sub-administrator must name at least one, all in scope,
+    or the user they create would at once be outside their reach."""
+    groups = groups_from_body(data)
+    if not scope.resolve_scope(actor).is_admin:
+        if not groups:
+            raise ValidationError({"node_uids": [_("Give at least one node inside your scope.")]})
+        scope.require_groups_in_scope(actor, groups, field="node_uids")
+    return groups
+
+
 class UserListView(ListAPIView):
+    """Administrators see everyone; sub-administrators the users in their scope, and they
+    create users only with ``system_user_create`` and only into groups in their scope."""
+
     serializer_class = UserSerializer
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [admin_or_holder("create_user")()]
+        return [IsArkidManager()]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no real request
@@ -60,7 +81,7 @@ class UserListView(ListAPIView):
         user = user_actions.create_user(
             actor=request.user,
             password=body.get("password") or None,
-            groups=groups_from_body(request.data),
+            groups=groups_for_new_user(request.user, request.data),
             custom_values=custom_values_from(body, request.data),
             **fields,
         )
@@ -68,6 +89,8 @@ class UserListView(ListAPIView):
 
 
 class UserDetailView(APIView):
+    permission_classes = [IsArkidManager]  # each user is then looked up in the actor's scope
+
     @extend_schema(summary="A user", responses=UserSerializer)
     def get(self, request, username: str):
         user = user_queries.access_user_by_username(request.user, username)
@@ -89,6 +112,9 @@ class UserDetailView(APIView):
 
 
 class UserPasswordView(APIView):
+    # Looked up for writing: a sub-administrator never reaches an administrator's password.
+    permission_classes = [IsArkidManager]
+
     @extend_schema(summary="Set a user's password (admin)", request=None, responses=UserSerializer)
     def patch(self, request, username: str):
         user = user_queries.access_user_by_username(request.user, username, for_write=True)
@@ -101,6 +127,8 @@ class UserPasswordView(APIView):
 
 
 class BulkDeleteView(APIView):
+    permission_classes = [IsArkidManager]  # all or nothing: one user out of reach refuses all
+
     @extend_schema(summary="Delete several users, all or nothing", request=None, responses={204: None})
     def post(self, request):
         data = request.data if isinstance(request.data, dict) else {}

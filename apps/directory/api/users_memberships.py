@@ -13,6 +13,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.permissions import IsArkidManager
+from apps.directory import scope
 from apps.directory.actions import users as user_actions
 from apps.directory.models import GroupType, User
 from apps.directory.queries import users as user_queries
@@ -31,7 +33,19 @@ def _nodes_of(user: User, kind: str) -> list[dict]:
     return [node_ref(m.group) for m in memberships]
 
 
+def check_scope(actor, user: User, groups: list, subject: str, key: str) -> None:
+    """A sub-administrator names only groups in scope, and an ``override`` must not drop the
+    user's memberships outside their scope (which they cannot see)."""
+    scope.require_groups_in_scope(actor, groups, field=key)
+    scope.require_plain_groups(actor, groups, field=key)
+    if subject == "override":
+        current = [m.group for m in user.memberships.select_related("group")]
+        if scope.out_of_scope_groups(actor, current):
+            raise ValidationError({"subject": [_("The user belongs to nodes outside your scope: use add or delete.")]})
+
+
 class UserNodesView(APIView):
+    permission_classes = [IsArkidManager]
     kind = "node"
 
     @extend_schema(summary="A user's nodes", responses={200: dict})
@@ -51,6 +65,7 @@ class UserNodesView(APIView):
         if subject not in ("add", "delete", "override"):
             raise ValidationError({"subject": [_("Must be one of: add, delete, override.")]})
         groups = user_queries.resolve_node_uids(uids, field=key, kind=self.kind)
+        check_scope(request.user, user, groups, subject, key)
         user_actions.change_user_nodes(user, groups, subject, actor=request.user, kind=self.kind)
         return Response({KINDS[self.kind][1]: _nodes_of(user, self.kind)})
 

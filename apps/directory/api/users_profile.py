@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.permissions import IsActiveUser
+from apps.directory import scope
 from apps.directory.actions import users as user_actions
 from apps.directory.serializers_users import (
     PROFILE_INPUT_FIELDS,
@@ -25,7 +26,14 @@ from apps.directory.serializers_users import (
 
 
 def _render_profile(user) -> dict:
-    return render_user(user, visible_only=True)
+    """The profile, with the user's management role so the console can shape its menus."""
+    found = scope.resolve_scope(user)
+    return {
+        **render_user(user, visible_only=True),
+        "is_admin": user.is_admin,
+        "is_manager": found.is_manager,
+        "manager_perms": sorted(found.perms),
+    }
 
 
 class ProfileView(APIView):

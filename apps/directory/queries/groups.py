@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from apps.directory import scope
 from apps.directory.models import Group, GroupType, Membership, User
 
 NODE_SUBJECT_DEPARTMENT = "dept"  # ArkID v1 calls the department tree's subject "dept"
@@ -78,11 +79,16 @@ def group_type_by_key(key: str) -> GroupType:
 
 
 def access_group(actor: User, node_uid: str, *, for_write: bool = False) -> Group:
-    """The group an administrator asked for. Only administrators manage groups for now;
-    sub-administrators with a management scope would be checked here."""
-    if not (actor and actor.is_authenticated and actor.is_active and actor.is_admin):
+    """The group ``actor`` asked for: administrators reach every group, sub-administrators
+    the groups in their scope (others are a 404, as if they did not exist). A type's root
+    group (``d_root``, ``g_role``...) is above every scope, so only administrators change it."""
+    found = scope.resolve_scope(actor)
+    if not found.can_manage:
         raise PermissionDenied
-    return resolve_node_uid(node_uid)
+    group = resolve_node_uid(node_uid)
+    if not scope.can_manage_group(actor, group, found):
+        raise Http404
+    return group
 
 
 def descendants(group: Group, *, include_self: bool = False) -> QuerySet[Group]:

@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from apps.core.dates import parse_moment
+from apps.directory import scope
 from apps.directory.actions.custom_fields import coerce_custom_value
 from apps.directory.models import CustomField, CustomFieldValue, Gender, Group, Membership, User
 from apps.directory.normalize import normalize_mobile_or_none
@@ -56,12 +57,15 @@ def for_display(queryset: QuerySet) -> QuerySet:
 def _accessible_users(actor, *, for_write: bool) -> QuerySet:
     """The single place that decides which users ``actor`` may see (or change).
 
-    Only administrators, who reach everyone, for now; sub-administrator scopes will narrow
-    this queryset (``for_write`` will then also protect administrators from them).
+    Administrators reach everyone; sub-administrators the users in their scope, and for
+    writes not administrators nor other sub-administrators (:mod:`apps.directory.scope`).
+    Out-of-scope users are then simply not found (404), so their existence does not leak.
     """
-    if not is_admin(actor):
+    if is_admin(actor):
+        return User.objects.all()
+    if not scope.resolve_scope(actor).is_manager:
         raise PermissionDenied
-    return User.objects.all()
+    return scope.changeable_users(actor) if for_write else scope.manageable_users(actor)
 
 
 def access_user_by_username(actor, username: str, *, for_write: bool = False) -> User:
@@ -90,9 +94,10 @@ def visible_users(actor) -> QuerySet:
 
 
 def require_access_to_all_users(actor) -> None:
-    """For writes that may create or change any user (the CSV import): full reach needed."""
+    """For writes that may create or change any user (the CSV import): full reach needed,
+    so sub-administrators cannot import (a row could name anyone, an administrator too)."""
     if not is_admin(actor):
-        raise PermissionDenied
+        raise PermissionDenied(_("Only administrators may import users."))
 
 
 def _comma_list(params: Mapping, key: str) -> list[str]:

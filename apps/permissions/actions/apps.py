@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
 from apps.core.exceptions import Conflict
+from apps.directory.scope import resolve_scope
 from apps.permissions import cache
 from apps.permissions import protocols as registry
 from apps.permissions.models import App, AppProtocol, Permission
@@ -168,6 +169,10 @@ def create_app(
     cache.forget_app(app.uid)  # in case an app of that uid was deleted moments ago
     one_time = _apply_protocols(app, {k: v for k, v in cleaned_protocols.items() if v is not None}, actor=actor)
     record_event(Action.APP_CREATED, actor=actor, target=app, changes=diff({}, snapshot(app)))
+    if resolve_scope(actor).is_manager:  # a sub-administrator made it: they manage it
+        from apps.permissions.actions.manager_groups import create_for_new_app
+
+        create_for_new_app(app, actor=actor)
     return app, one_time
 
 

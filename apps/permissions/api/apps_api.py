@@ -12,6 +12,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.permissions import IsArkidManager, admin_or_holder
 from apps.permissions import protocols
 from apps.permissions.actions import apps as app_actions
 from apps.permissions.models import App
@@ -101,7 +102,15 @@ class AppSerializer(serializers.Serializer):
 
 
 class AppListView(ListAPIView):
+    """Sub-administrators list the apps they manage and create apps with ``system_app_create``
+    (they then get a manager group managing the new app)."""
+
     serializer_class = AppSerializer
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [admin_or_holder("create_app")()]
+        return [IsArkidManager()]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no real request
@@ -121,6 +130,8 @@ class AppListView(ListAPIView):
 
 
 class AppDetailView(APIView):
+    permission_classes = [IsArkidManager]  # then only the apps the actor manages (else 404)
+
     @extend_schema(summary="An app", responses=AppSerializer)
     def get(self, request, uid: str):
         return Response(render_app(app_queries.access_app(request.user, uid)))

@@ -48,7 +48,7 @@ class TokenCheckView(APIView):
         parameters=[
             OpenApiParameter("perm_uid", str, description="Permission to check (full, or relative to app_uid)"),
             OpenApiParameter("app_uid", str, description="Limit perms to this app and strip its prefix"),
-            OpenApiParameter("oauth_client_id", str, description="Not available until OAuth 2.0 / OIDC"),
+            OpenApiParameter("oauth_client_id", str, description="Instead of app_uid: the app of this OAuth client id"),
         ],
         responses={200: dict, 403: dict},
     )

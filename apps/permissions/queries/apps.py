@@ -1,5 +1,5 @@
-"""Reading apps. Administrators only for now: sub-administrators (v1's manager groups with an
-``apps`` scope) come later in the permissions issue and will narrow these querysets."""
+"""Reading apps: administrators every app, sub-administrators the apps their manager groups
+list (others are a 404, as if they did not exist)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from apps.directory.scope import resolve_scope
 from apps.permissions.models import App, AppProtocol, Permission
 
 
-def _require_admin(actor) -> None:
-    if not getattr(actor, "is_admin", False):
+def manageable_apps(actor) -> QuerySet[App]:
+    found = resolve_scope(actor)
+    if found.is_admin:
+        return App.objects.all()
+    if not found.is_manager:
         raise PermissionDenied
+    return App.objects.filter(pk__in=sorted(found.app_ids))
 
 
 def for_display(apps: QuerySet[App]) -> QuerySet[App]:
@@ -25,8 +30,7 @@ def for_display(apps: QuerySet[App]) -> QuerySet[App]:
 
 def list_apps(actor, params) -> QuerySet[App]:
     """v1's ``?name=`` filter (a substring, case-insensitive), oldest first."""
-    _require_admin(actor)
-    apps = App.objects.all()
+    apps = manageable_apps(actor)
     name = (params.get("name") or "").strip()
     if name:
         apps = apps.filter(name__icontains=name)
@@ -34,8 +38,7 @@ def list_apps(actor, params) -> QuerySet[App]:
 
 
 def access_app(actor, uid: str) -> App:
-    _require_admin(actor)
-    app = App.objects.filter(uid=uid).first()
+    app = manageable_apps(actor).filter(uid=uid).first()
     if app is None:
         raise Http404("No such app.")
     return app

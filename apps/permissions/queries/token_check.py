@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from apps.core.exceptions import DomainError
-from apps.permissions import cache, engine
+from apps.permissions import cache, client_apps, engine
 from apps.permissions.models import App, Permission
 
 
@@ -60,14 +60,13 @@ def _held(user, perm_uid: str) -> bool:
 
 def check(user, params) -> tuple[int, list[str]]:
     """(HTTP status, perms) for ``user``'s own token check; DomainError for bad parameters."""
-    if params.get("oauth_client_id"):
-        raise DomainError(
-            _("Looking apps up by OAuth client id is not available until OAuth 2.0 / OIDC is; use app_uid."),
-            field="oauth_client_id",
-            code="unavailable",
-        )
     perm_uid = (params.get("perm_uid") or "").strip()
     app_uid = (params.get("app_uid") or "").strip()
+    client_id = (params.get("oauth_client_id") or "").strip()
+    if client_id and not app_uid:
+        app_uid = client_apps.app_uid_for_client(client_id) or ""
+        if not app_uid:
+            raise UnknownObject(_("No app has this OAuth client id."), field="oauth_client_id", code="not_found")
     if not app_uid:
         held = _held(user, perm_uid) if perm_uid else True
         return (status.HTTP_200_OK if held else status.HTTP_403_FORBIDDEN), sorted(engine.user_perms(user))

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from apps.accounts.models import ApiToken
 from apps.directory.actions.memberships import add_members, remove_members
 from apps.directory.tests.factories import add_member, create_test_group, create_test_user
+from apps.permissions import client_apps
 from apps.permissions.actions.apps import create_app, update_app
 from apps.permissions.actions.perms import create_permission
 from apps.permissions.actions.statuses import set_group_perm_statuses, set_user_perm_statuses
@@ -174,11 +175,24 @@ def test_unknown_app_or_perm_is_404_with_the_field(user_client, wiki):
     assert response.status_code == 404 and "perm_uid" in response.json()
 
 
-def test_oauth_client_id_is_400_until_oauth_exists(user_client):
+def test_oauth_client_id_without_a_resolver_or_match_is_a_404(user_client):
     response = user_client.get(URL, {"oauth_client_id": "abc"})
-    assert response.status_code == 400
-    assert "not available until OAuth" in response.json()["oauth_client_id"][0]
-    assert response.json()["code"] == "unavailable"
+    assert response.status_code == 404
+    assert response.json() == {"oauth_client_id": ["No app has this OAuth client id."], "code": "not_found"}
+
+
+def test_oauth_client_id_is_resolved_through_the_registered_hook(user_client, user, wiki, admin_user):
+    def resolver(client_id: str) -> str | None:
+        return "wiki" if client_id == "wiki-client" else None
+
+    client_apps.register_client_app_resolver(resolver)
+    try:
+        set_user_perm_statuses(user, [(perm("app_wiki_manage"), GRANT)], actor=admin_user)
+        response = user_client.get(URL, {"oauth_client_id": "wiki-client", "perm_uid": "manage"})
+        assert response.status_code == 200 and response.json()["perms"] == ["manage"]
+        assert user_client.get(URL, {"oauth_client_id": "other"}).status_code == 404
+    finally:
+        client_apps.unregister_client_app_resolver(resolver)
 
 
 def test_both_prefixes(user_client):
