@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.permissions import IsArkidManager
 from apps.directory.models import Group
 from apps.directory.queries.groups import access_group
 from apps.permissions import engine
@@ -33,7 +34,7 @@ def _filters(request) -> queries.PermFilters:
 
 def _perm_statuses(request):
     entries = status_entries(body(request), "perm_statuses", required=True)
-    found, missing = queries.resolve_perm_uids(uid for uid, _ in entries)
+    found, missing = queries.resolve_perm_uids(request.user, (uid for uid, _ in entries))
     if missing:
         raise missing_error("perm_statuses", missing)
     return [(found[uid], status) for uid, status in entries]
@@ -44,6 +45,8 @@ def _item(perm, status: int, value: bool) -> dict:
 
 
 class UserPermsView(APIView):
+    permission_classes = [IsArkidManager]  # sub-administrators: their apps' perms, their users
+
     def _render(self, request, user):
         held = engine.user_perms(user)
 
@@ -59,12 +62,13 @@ class UserPermsView(APIView):
 
     @extend_schema(summary="Set a user's permission statuses", request=None, responses={200: dict})
     def patch(self, request, username: str):
-        user = queries.get_user(request.user, username)
+        user = queries.get_user(request.user, username, for_write=True)
         status_actions.set_user_perm_statuses(user, _perm_statuses(request), actor=request.user)
         return self._render(request, user)
 
 
 class NodePermsView(APIView):
+    permission_classes = [IsArkidManager]
     prefix = ""  # "d_" for perm/dept/<uid>/, "g_" for perm/group/<uid>/, "" for node uids
 
     def _render(self, request, group: Group):
@@ -87,6 +91,8 @@ class NodePermsView(APIView):
 
 
 class UserPermExplainView(APIView):
+    permission_classes = [IsArkidManager]
+
     @extend_schema(summary="Whether a user holds a permission, and why", responses={200: dict})
     def get(self, request, username: str, perm_uid: str):
         user = queries.get_user(request.user, username)
@@ -104,6 +110,8 @@ class UserPermExplainView(APIView):
 
 
 class UserPermResultView(APIView):
+    permission_classes = [IsArkidManager]
+
     @extend_schema(summary="Whether a user holds a permission", responses={200: dict})
     def get(self, request, username: str, perm_uid: str):
         user = queries.get_user(request.user, username)

@@ -1,5 +1,6 @@
 """ArkID v1's permission API: ``perm/``, ``perm/<uid>/``, ``perm/<uid>/owner/`` and the result
-list ``perm/<uid>/result/`` (also ``holders/``). Administrators only for now."""
+list ``perm/<uid>/result/`` (also ``holders/``). Sub-administrators reach the permissions of the apps they manage, and
+grant them only to users and groups in their scope (see queries/perms.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.permissions import IsArkidManager
 from apps.directory.queries.groups import resolve_node_uids, resolve_usernames
+from apps.directory.scope import require_groups_in_scope, require_users_in_scope, resolve_scope
 from apps.permissions import engine
 from apps.permissions.actions import perms as perm_actions
 from apps.permissions.actions import statuses as status_actions
@@ -23,11 +26,24 @@ from apps.permissions.api.perm_render import (
     status_entries,
     status_param,
 )
-from apps.permissions.models import App
 from apps.permissions.queries import perms as queries
+from apps.permissions.queries.apps import manageable_apps
+
+
+def check_owner_scope(actor, users: list, groups: list, *, clean: bool) -> None:
+    """A sub-administrator sets statuses only for users they may change and groups in their
+    scope, and may not ``clean`` (that would also clear owners outside their scope)."""
+    if resolve_scope(actor).is_admin:
+        return
+    if clean:
+        raise ValidationError({"clean": [_("Only administrators may clear every owner's status.")]})
+    require_users_in_scope(actor, users, field="user_perm_status", for_write=True)
+    require_groups_in_scope(actor, groups, field="node_perm_status")
 
 
 class PermListView(APIView):
+    permission_classes = [IsArkidManager]
+
     @extend_schema(summary="List permissions", responses=PermSchema(many=True))
     def get(self, request):
         p = request.query_params
@@ -46,9 +62,8 @@ class PermListView(APIView):
 
     @extend_schema(summary="Create a custom permission of an app", request=None, responses={201: dict})
     def post(self, request):
-        queries.require_admin(request.user)
         data = body(request)
-        app = App.objects.filter(uid=str(data.get("scope") or "")).first()
+        app = manageable_apps(request.user).filter(uid=str(data.get("scope") or "")).first()
         if app is None:
             raise ValidationError({"scope": [_("No app with this uid.")]})
         perm = perm_actions.create_permission(
@@ -58,6 +73,8 @@ class PermListView(APIView):
 
 
 class PermDetailView(APIView):
+    permission_classes = [IsArkidManager]
+
     @extend_schema(summary="A permission", responses={200: dict})
     def get(self, request, uid: str):
         return Response(perm_ref(queries.get_perm(request.user, uid)))
@@ -77,6 +94,8 @@ class PermDetailView(APIView):
 
 
 class PermOwnerView(APIView):
+    permission_classes = [IsArkidManager]
+
     @extend_schema(summary="A permission's white and black lists", responses={200: dict})
     def get(self, request, uid: str):
         perm = queries.get_perm(request.user, uid)
@@ -98,6 +117,7 @@ class PermOwnerView(APIView):
         groups, missing_nodes = resolve_node_uids(n for n, _ in node_entries)
         if missing_nodes:
             raise missing_error("node_perm_status", missing_nodes)
+        check_owner_scope(request.user, users, groups, clean=bool(data.get("clean", False)))
         by_name = {u.username: u for u in users}
         by_node = {g.node_uid: g for g in groups}
         status_actions.set_statuses(
@@ -112,10 +132,14 @@ class PermOwnerView(APIView):
 
 
 class PermResultView(APIView):
+    permission_classes = [IsArkidManager]
+
     @extend_schema(summary="The users holding a permission, with why", responses={200: dict})
     def get(self, request, uid: str):
         perm = queries.get_perm(request.user, uid)
-        users = engine.holders(perm, keyword=request.query_params.get("keyword", "").strip())
+        users = queries.scoped_holders(
+            request.user, engine.holders(perm, keyword=request.query_params.get("keyword", "").strip())
+        )
 
         def render(page):
             sources = engine.sources_for(perm, page)

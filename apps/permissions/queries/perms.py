@@ -1,7 +1,9 @@
 """Authorised reads of permissions, their white/black lists and their results.
 
-Only administrators manage permissions for now (sub-administrators with a scope of apps and
-owners, v1's ``ManagerGroup``, are not implemented); every function checks the actor first.
+Administrators manage every permission. Sub-administrators (members of a manager group) see
+and grant only the permissions of the apps they manage, to users and groups in their scope:
+anything else is a 404, as if it did not exist. System permissions are granted only through
+manager groups, by administrators. Every function checks the actor first.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.http import Http404
 
 from apps.directory.models import Group, GroupType, User
 from apps.directory.queries.groups import node_subject
+from apps.directory.scope import ManageScope, changeable_users, manageable_groups, manageable_users, resolve_scope
 from apps.permissions.models import Permission, PermissionStatus
 
 OWNER_USER = "user"
@@ -26,20 +29,41 @@ def require_admin(actor) -> None:
         raise PermissionDenied
 
 
+def _require_manager(actor) -> ManageScope:
+    found = resolve_scope(actor)
+    if not found.can_manage:
+        raise PermissionDenied
+    return found
+
+
+def manageable_perms(actor) -> QuerySet[Permission]:
+    """Every permission for an administrator; those of the managed apps for a sub-administrator."""
+    found = _require_manager(actor)
+    perms = Permission.objects.select_related("app")
+    return perms if found.is_admin else perms.filter(app_id__in=sorted(found.app_ids))
+
+
 def get_perm(actor, uid: str) -> Permission:
-    require_admin(actor)
-    perm = Permission.objects.select_related("app").filter(uid=uid).first()
+    perm = manageable_perms(actor).filter(uid=uid).first()
     if perm is None:
         raise Http404("No such permission.")
     return perm
 
 
-def get_user(actor, username: str) -> User:
-    require_admin(actor)
-    user = User.objects.filter(username=str(username).strip().lower()).first()
+def get_user(actor, username: str, *, for_write: bool = False) -> User:
+    """A user in the actor's reach; for writes not an administrator nor a sub-administrator."""
+    found = _require_manager(actor)
+    users = changeable_users(actor, found) if for_write else manageable_users(actor, found)
+    user = users.filter(username=str(username).strip().lower()).first()
     if user is None:
         raise Http404("No such user.")
     return user
+
+
+def scoped_holders(actor, users: QuerySet[User]) -> QuerySet[User]:
+    """``users`` narrowed to the actor's scope (one subquery)."""
+    found = _require_manager(actor)
+    return users if found.is_admin else users.filter(pk__in=manageable_users(actor, found).values("pk"))
 
 
 @dataclass(frozen=True)
@@ -51,9 +75,8 @@ class PermFilters:
 
 
 def list_perms(actor, filters: PermFilters | None = None) -> QuerySet[Permission]:
-    require_admin(actor)
     f = filters or PermFilters()
-    perms = Permission.objects.select_related("app")
+    perms = manageable_perms(actor)
     if f.scope:
         # v1's scope is the app uid for app perms; for system perms it is the middle of the uid.
         perms = perms.filter(Q(app__uid=f.scope) | Q(app__isnull=True, uid__startswith=f"system_{f.scope}_"))
@@ -77,9 +100,14 @@ def _owner_filter(owner_subject: str) -> Q:
 
 
 def owner_statuses(actor, perm: Permission, owner_subject: str = OWNER_ALL, status=None) -> QuerySet:
-    """The explicit white/black list of ``perm``, users first, then groups."""
-    require_admin(actor)
+    """The explicit white/black list of ``perm``, users first, then groups; a
+    sub-administrator sees only the owners in their scope."""
+    found = _require_manager(actor)
     rows = PermissionStatus.objects.filter(_owner_filter(owner_subject), perm=perm)
+    if not found.is_admin:
+        in_scope = Q(user_id__in=manageable_users(actor, found).values("pk"))
+        in_scope |= Q(group_id__in=manageable_groups(actor, found).values("pk"))
+        rows = rows.filter(in_scope)
     if status is not None:
         rows = rows.filter(status=status)
     return rows.select_related("user", "group__type").order_by("group_id", "id")
@@ -124,7 +152,8 @@ def group_values(group: Group, perms: list[Permission]) -> dict[int, bool]:
     return values
 
 
-def resolve_perm_uids(uids) -> tuple[dict[str, Permission], list[str]]:
+def resolve_perm_uids(actor, uids) -> tuple[dict[str, Permission], list[str]]:
+    """Permissions the actor may grant, by uid; the others (unknown or out of reach) listed."""
     wanted = list(dict.fromkeys(str(u) for u in uids))
-    found = {p.uid: p for p in Permission.objects.select_related("app").filter(uid__in=wanted)}
+    found = {p.uid: p for p in manageable_perms(actor).filter(uid__in=wanted)}
     return found, [u for u in wanted if u not in found]

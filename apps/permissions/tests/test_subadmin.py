@@ -371,3 +371,51 @@ def test_manage_scope_profile_and_login_say_who_manages_what(boss, world):
     assert "system_user_create" in login.json()["perms"]
     plain = client_for(world["erin"]).get(API + "ucenter/manage_scope/").json()
     assert plain["is_manager"] is False and plain["nodes"] == []
+
+
+# --- permission grants ------------------------------------------------------------------------
+
+
+def test_perm_list_shows_only_managed_apps(boss):
+    listing = boss.get(API + "perm/", {"page_size": 100}).json()
+    assert {p["uid"] for p in listing["results"]} == {"app_wiki_access"}
+    assert boss.get(API + "perm/app_secret_access/").status_code == 404
+    assert boss.get(API + "perm/system_user_create/").status_code == 404
+
+
+def test_granting_a_perm_of_an_unmanaged_app_or_a_system_perm_is_refused(boss, world):
+    for uid in ("app_secret_access", "system_app_create", "system_oneid_all"):
+        body = {"perm_statuses": [{"uid": uid, "status": 1}]}
+        response = boss.patch(API + "perm/user/carol/", body, format="json")
+        assert response.status_code == 400, uid
+    body = {"user_perm_status": [{"uid": "carol", "status": 1}]}
+    assert boss.patch(API + "perm/app_secret_access/owner/", body, format="json").status_code == 404
+    assert not world["carol"].perm_statuses.exists()
+
+
+def test_granting_to_out_of_scope_owners_is_refused(boss):
+    body = {"perm_statuses": [{"uid": "app_wiki_access", "status": 1}]}
+    assert boss.patch(API + "perm/user/dave/", body, format="json").status_code == 404
+    assert boss.patch(API + "perm/user/admin/", body, format="json").status_code == 404
+    assert boss.patch(API + "perm/node/d_eng/", body, format="json").status_code == 404
+    owner_body = {"user_perm_status": [{"uid": "dave", "status": 1}]}
+    response = boss.patch(API + "perm/app_wiki_access/owner/", owner_body, format="json")
+    assert response.status_code == 400 and "dave" in str(response.json())
+    owner_body = {"node_perm_status": [{"uid": "d_eng", "status": 1}]}
+    assert boss.patch(API + "perm/app_wiki_access/owner/", owner_body, format="json").status_code == 400
+    response = boss.patch(API + "perm/app_wiki_access/owner/", {"clean": True}, format="json")
+    assert response.status_code == 400
+
+
+def test_scoped_grant_works_and_lists_only_the_scope(boss, admin_client, world):
+    admin_client.patch(
+        API + "perm/app_wiki_access/owner/", {"user_perm_status": [{"uid": "dave", "status": 1}]}, format="json"
+    )
+    body = {"perm_statuses": [{"uid": "app_wiki_access", "status": 1}]}
+    assert boss.patch(API + "perm/user/carol/", body, format="json").status_code == 200
+    assert boss.patch(API + "perm/node/d_east/", body, format="json").status_code == 200
+    owners = boss.get(API + "perm/app_wiki_access/owner/").json()["results"]
+    assert {o["uid"] for o in owners} == {"carol", "d_east"}  # dave's grant stays hidden
+    holders = boss.get(API + "perm/app_wiki_access/result/", {"page_size": 100}).json()["results"]
+    assert "dave" not in {h["username"] for h in holders} and "carol" in {h["username"] for h in holders}
+    assert boss.get(API + "user/dave/perm/app_wiki_access/").status_code == 404
