@@ -79,6 +79,9 @@ class ScopeResolver(Protocol):
     def member_group_ids(self) -> QuerySet:
         """``values("group_id")`` of the groups whose members are sub-administrators."""
 
+    def grant_creator(self, actor: User, group: Group) -> None:
+        """Make ``actor`` manage ``group`` and its descendants (they just created it)."""
+
 
 _resolver: ScopeResolver | None = None
 
@@ -86,6 +89,13 @@ _resolver: ScopeResolver | None = None
 def register_resolver(resolver: ScopeResolver) -> None:
     global _resolver
     _resolver = resolver
+
+
+def created_by_manager(actor, group: Group) -> None:
+    """A sub-administrator created ``group`` (a category's root): the resolver gives them a
+    manager group over it, so they can manage what they made (v1 did the same)."""
+    if _resolver is not None and resolve_scope(actor).is_manager:
+        _resolver.grant_creator(actor, group)
 
 
 # --- the cache -----------------------------------------------------------------------------

@@ -60,6 +60,11 @@ class ManagerGroupResolver:
             app_ids=frozenset(app_ids),
         )
 
+    def grant_creator(self, actor: User, group: Group) -> None:
+        from apps.permissions.actions.manager_groups import create_for_new_group  # actions import us
+
+        create_for_new_group(group, actor=actor)
+
     def member_group_ids(self) -> QuerySet:
         return ManagerGroup.member_groups.through.objects.values("group_id")
 

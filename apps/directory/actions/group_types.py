@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
 from apps.core.exceptions import Conflict, DomainError
+from apps.directory import scope
 from apps.directory.models import Group, GroupType, Membership
 from apps.directory.normalize import clean_name
 
@@ -59,7 +60,10 @@ def _snapshot(group_type: GroupType) -> dict:
 
 
 @transaction.atomic
+@transaction.atomic
 def create_group_type(*, actor, name: str, key: str | None = None) -> GroupType:
+    """A custom group type (v1's category) with its root group. A sub-administrator who
+    creates one is given a manager group over it (through the scope module's hook)."""
     name = clean_name(name, max_length=NAME_MAX_LENGTH)
     key = _clean_key(key) if key else _generate_key(name)
     next_order = (GroupType.objects.aggregate(m=Max("order"))["m"] or 0) + 1
@@ -74,6 +78,7 @@ def create_group_type(*, actor, name: str, key: str | None = None) -> GroupType:
     except IntegrityError:  # a concurrent create took the key between the check and the insert
         raise Conflict("This key is already used by a group type or a group.", field="key") from None
     record_event(Action.GROUP_TYPE_CREATED, actor=actor, target=group_type, changes=diff({}, _snapshot(group_type)))
+    scope.created_by_manager(actor, root)
     return group_type
 
 

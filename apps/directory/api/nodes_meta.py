@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.permissions import IsArkidManager, admin_or_holder
 from apps.directory.actions import group_types as actions
 from apps.directory.models import Group, GroupType
 from apps.directory.queries.groups import group_type_by_key, node_subject
@@ -55,6 +56,14 @@ class GroupTypeRenameSerializer(serializers.Serializer):
 
 
 class NodeMetaView(APIView):
+    """Sub-administrators read the categories and, with ``system_category_create``, create
+    one (they then manage it through a new manager group)."""
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [admin_or_holder("create_category")()]
+        return [IsArkidManager()]
+
     @extend_schema(summary="Group type categories (v1 meta/node)", responses=CategorySerializer(many=True))
     def get(self, request):
         types = list(GroupType.objects.select_related("root__type").order_by("order", "id"))

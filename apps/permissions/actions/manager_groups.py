@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
 from apps.core.exceptions import Conflict
+from apps.directory.models import Group
 from apps.directory.scope import bump_scope_version
 from apps.permissions.manager_scope import BASE_SYSTEM_PERMS
 from apps.permissions.models import App, ManagerGroup
@@ -135,6 +136,18 @@ def delete_manager_group(group: ManagerGroup, *, actor) -> None:
     record_event(Action.MANAGER_GROUP_DELETED, actor=actor, target=group, changes=diff(before, {}))
     group.delete()
     bump_scope_version()
+
+
+def create_for_new_group(group: Group, *, actor) -> ManagerGroup:
+    """A sub-administrator created ``group`` (a category's root): a manager group with them as
+    its only member and the group (with its descendants) as its listed scope."""
+    return create_manager_group(
+        actor=actor,
+        name=_("Managers of %(name)s") % {"name": group.name},
+        scope_subject=ManagerGroup.SCOPE_LISTED,
+        member_users=[actor],
+        scope_groups=[group],
+    )
 
 
 def create_for_new_app(app: App, *, actor) -> ManagerGroup:

@@ -419,3 +419,17 @@ def test_scoped_grant_works_and_lists_only_the_scope(boss, admin_client, world):
     holders = boss.get(API + "perm/app_wiki_access/result/", {"page_size": 100}).json()["results"]
     assert "dave" not in {h["username"] for h in holders} and "carol" in {h["username"] for h in holders}
     assert boss.get(API + "user/dave/perm/app_wiki_access/").status_code == 404
+
+
+def test_creating_a_category_needs_the_perm_and_gives_its_tree(boss, world, admin_user):
+    assert boss.get(API + "meta/node/").status_code == 200
+    assert boss.post(API + "meta/node/", {"name": "Projects", "key": "projects"}, format="json").status_code == 403
+    update_manager_group(
+        ManagerGroup.objects.get(uid="sales-admins"), {"perms": perms("system_category_create")}, actor=admin_user
+    )
+    response = boss.post(API + "meta/node/", {"name": "Projects", "key": "projects"}, format="json")
+    assert response.status_code == 201
+    root = response.json()["node_uid"]
+    assert boss.post(API + f"node/{root}/node/", {"name": "Apollo", "uid": "apollo"}, format="json").status_code == 201
+    assert boss.get(API + "node/g_apollo/").status_code == 200
+    assert client_for(world["sam"]).get(API + f"node/{root}/").status_code == 404
