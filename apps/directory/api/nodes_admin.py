@@ -55,6 +55,17 @@ def unknown_nodes_error(field: str, missing: list[str]) -> serializers.Validatio
     return serializers.ValidationError({field: [f"Unknown nodes: {', '.join(missing)}."]})
 
 
+def check_visibility_scope(actor, data: dict) -> None:
+    """A sub-administrator opens a group only to groups and users in their scope (naming
+    others would also tell them whether those exist)."""
+    if scope.resolve_scope(actor).is_admin:
+        return
+    groups, _missing = queries.resolve_node_uids(data.get("node_scope") or [])
+    scope.require_groups_in_scope(actor, groups, field="node_scope")
+    users, _missing = queries.resolve_usernames(data.get("user_scope") or [])
+    scope.require_users_in_scope(actor, users, field="user_scope")
+
+
 class NodeDetailView(APIView):
     permission_classes = [IsArkidManager]  # sub-administrators: nodes in scope (else 404)
 
@@ -67,6 +78,7 @@ class NodeDetailView(APIView):
         group = queries.access_group(request.user, node_uid, for_write=True)
         body = NodeUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        check_visibility_scope(request.user, body.validated_data)
         group = actions.update_group(group, dict(body.validated_data), actor=request.user)
         return Response(admin_detail(group))
 

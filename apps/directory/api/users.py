@@ -51,6 +51,7 @@ def groups_for_new_user(actor, data: dict) -> list:
         if not groups:
             raise ValidationError({"node_uids": [_("Give at least one node inside your scope.")]})
         scope.require_groups_in_scope(actor, groups, field="node_uids")
+        scope.require_plain_groups(actor, groups, field="node_uids")
     return groups
 
 

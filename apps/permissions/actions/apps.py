@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
 from apps.core.exceptions import Conflict
-from apps.directory.scope import resolve_scope
+from apps.directory.scope import bump_scope_version, resolve_scope
 from apps.permissions import cache
 from apps.permissions import protocols as registry
 from apps.permissions.models import App, AppProtocol, Permission
@@ -217,6 +217,7 @@ def delete_app(app: App, *, actor) -> None:
     app.delete()
     app.pk = app_pk  # for the audit target id
     cache.bump_perms(pk for pk, _uid in perms)
+    bump_scope_version()  # cached sub-administrator scopes listed its id
     cache.forget_app(app.uid)
     record_event(
         Action.APP_DELETED,

@@ -433,3 +433,19 @@ def test_creating_a_category_needs_the_perm_and_gives_its_tree(boss, world, admi
     assert boss.post(API + f"node/{root}/node/", {"name": "Apollo", "uid": "apollo"}, format="json").status_code == 201
     assert boss.get(API + "node/g_apollo/").status_code == 200
     assert client_for(world["sam"]).get(API + f"node/{root}/").status_code == 404
+
+
+def test_visibility_lists_stay_inside_the_scope(boss):
+    response = boss.patch(API + "node/d_east/", {"user_scope": ["dave"]}, format="json")
+    assert response.status_code == 400 and "user_scope" in response.json()
+    response = boss.patch(API + "node/d_east/", {"node_scope": ["d_eng"]}, format="json")
+    assert response.status_code == 400 and "node_scope" in response.json()
+    response = boss.patch(API + "node/d_east/", {"user_scope": ["carol"], "node_scope": ["d_sales"]}, format="json")
+    assert response.status_code == 200
+
+
+def test_creating_a_user_into_a_group_granting_manager_powers_is_refused(boss, world, admin_user):
+    create_manager_group(actor=admin_user, name="East admins", uid="east-admins", member_groups=[world["east"]])
+    response = boss.post(API + "user/", {"user": {"username": "new3"}, "node_uids": ["d_east"]}, format="json")
+    assert response.status_code == 400
+    assert not User.objects.filter(username="new3").exists()
