@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from apps.core.exceptions import DomainError
+from apps.directory.scope import resolve_scope
 from apps.permissions import cache, client_apps, engine
 from apps.permissions.models import App, Permission
 
@@ -55,7 +56,10 @@ def _held(user, perm_uid: str) -> bool:
     perm = Permission.objects.select_related("app").filter(uid=perm_uid).first()
     if perm is None:
         raise UnknownObject(_("No such permission."), field="perm_uid", code="not_found")
-    return engine.has_perm(user, perm)
+    if engine.has_perm(user, perm):
+        return True
+    # Base system permissions are also given by manager groups (sub-administrators).
+    return perm.kind == Permission.Kind.SYSTEM and perm.uid in resolve_scope(user).perms
 
 
 def check(user, params) -> tuple[int, list[str]]:
@@ -69,7 +73,8 @@ def check(user, params) -> tuple[int, list[str]]:
             raise UnknownObject(_("No app has this OAuth client id."), field="oauth_client_id", code="not_found")
     if not app_uid:
         held = _held(user, perm_uid) if perm_uid else True
-        return (status.HTTP_200_OK if held else status.HTTP_403_FORBIDDEN), sorted(engine.user_perms(user))
+        perms = set(engine.user_perms(user)) | resolve_scope(user).perms
+        return (status.HTTP_200_OK if held else status.HTTP_403_FORBIDDEN), sorted(perms)
     prefix = f"app_{app_uid}_"
     results = _app_perms(user, app_uid)
     if perm_uid:

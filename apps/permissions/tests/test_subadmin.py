@@ -449,3 +449,11 @@ def test_creating_a_user_into_a_group_granting_manager_powers_is_refused(boss, w
     response = boss.post(API + "user/", {"user": {"username": "new3"}, "node_uids": ["d_east"]}, format="json")
     assert response.status_code == 400
     assert not User.objects.filter(username="new3").exists()
+
+
+def test_token_check_knows_the_manager_groups_system_perms(world):
+    client = client_for(world["boss"])
+    response = client.get(API + "auth/token/", {"perm_uid": "system_log_read"})
+    assert response.status_code == 200 and "system_user_create" in response.json()["perms"]
+    assert client.get(API + "auth/token/", {"perm_uid": "system_app_create"}).status_code == 403
+    assert client_for(world["erin"]).get(API + "auth/token/", {"perm_uid": "system_log_read"}).status_code == 403
