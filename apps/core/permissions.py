@@ -144,13 +144,3 @@ def admin_or_holder(perm: str) -> type[BasePermission]:
 
     AdminOrHolder.__name__ = AdminOrHolder.__qualname__ = f"AdminOrHolder_{perm_uid}"
     return AdminOrHolder
-
-
-class ManagerReadsAdminWrites(BasePermission):
-    """Sub-administrators may read (their scope's objects, checked by the view's queries);
-    only administrators write."""
-
-    def has_permission(self, request, view) -> bool:
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return IsArkidManager().has_permission(request, view)
-        return IsArkidAdmin().has_permission(request, view)

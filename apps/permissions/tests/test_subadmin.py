@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from apps.audit.models import Event
 from apps.directory.models import Group, Membership, User
-from apps.directory.scope import manageable_users, resolve_scope
+from apps.directory.scope import can_change_user, manageable_users, resolve_scope
 from apps.directory.tests.factories import add_member, create_test_group, create_test_user
 from apps.permissions.actions.apps import create_app
 from apps.permissions.actions.manager_groups import create_manager_group, update_manager_group
@@ -86,6 +86,15 @@ def test_scope_own_groups_covers_the_members_groups_and_descendants(world):
     assert names == {"boss", "sam", "carol", "admin"}
     assert found.holds("system_user_create") and not found.holds("system_app_create")
     assert found.app_ids == {world["wiki"].pk}
+
+
+def test_can_change_user_excludes_admins_and_sub_admins(world):
+    boss = world["boss"]
+    assert can_change_user(boss, world["carol"])
+    assert not can_change_user(boss, world["admin"])  # in scope, but an administrator
+    assert not can_change_user(boss, world["sam"])  # in scope, but a sub-administrator
+    assert not can_change_user(boss, world["dave"])  # out of scope
+    assert can_change_user(world["admin"], world["boss"])
 
 
 def test_scope_listed_users_and_groups(world, admin_user):
