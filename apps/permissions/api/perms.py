@@ -55,7 +55,7 @@ class PermListView(APIView):
         perms = queries.list_perms(request.user, filters)
 
         def render(page):
-            owners = queries.first_owners(page, owner_subject) if owner_subject else {}
+            owners = queries.first_owners(request.user, page, owner_subject) if owner_subject else {}
             return [{**perm_ref(perm), **(owners[perm.pk] if owner_subject else {})} for perm in page]
 
         return paginate(request, self, perms, render)

@@ -102,15 +102,20 @@ def _owner_filter(owner_subject: str) -> Q:
 def owner_statuses(actor, perm: Permission, owner_subject: str = OWNER_ALL, status=None) -> QuerySet:
     """The explicit white/black list of ``perm``, users first, then groups; a
     sub-administrator sees only the owners in their scope."""
-    found = _require_manager(actor)
-    rows = PermissionStatus.objects.filter(_owner_filter(owner_subject), perm=perm)
-    if not found.is_admin:
-        in_scope = Q(user_id__in=manageable_users(actor, found).values("pk"))
-        in_scope |= Q(group_id__in=manageable_groups(actor, found).values("pk"))
-        rows = rows.filter(in_scope)
+    rows = _owners_in_scope(actor, PermissionStatus.objects.filter(_owner_filter(owner_subject), perm=perm))
     if status is not None:
         rows = rows.filter(status=status)
     return rows.select_related("user", "group__type").order_by("group_id", "id")
+
+
+def _owners_in_scope(actor, rows: QuerySet[PermissionStatus]) -> QuerySet[PermissionStatus]:
+    """Status rows whose owner the actor may see (all of them for an administrator)."""
+    found = _require_manager(actor)
+    if found.is_admin:
+        return rows
+    in_scope = Q(user_id__in=manageable_users(actor, found).values("pk"))
+    in_scope |= Q(group_id__in=manageable_groups(actor, found).values("pk"))
+    return rows.filter(in_scope)
 
 
 def describe_owner(row: PermissionStatus) -> dict:
@@ -120,10 +125,11 @@ def describe_owner(row: PermissionStatus) -> dict:
     return {"uid": group.node_uid, "name": group.name, "subject": node_subject(group.type), "status": row.status}
 
 
-def first_owners(perms: list[Permission], owner_subject: str, limit: int = 10) -> dict[int, dict]:
-    """v1's ``permit_owners`` / ``reject_owners`` for a page of perms, in one query."""
+def first_owners(actor, perms: list[Permission], owner_subject: str, limit: int = 10) -> dict[int, dict]:
+    """v1's ``permit_owners`` / ``reject_owners`` for a page of perms, in one query (only the
+    owners the actor may see)."""
     out: dict[int, dict] = defaultdict(lambda: {"permit_owners": [], "reject_owners": []})
-    rows = PermissionStatus.objects.filter(_owner_filter(owner_subject), perm__in=perms)
+    rows = _owners_in_scope(actor, PermissionStatus.objects.filter(_owner_filter(owner_subject), perm__in=perms))
     for row in rows.select_related("user", "group__type").order_by("perm_id", "group_id", "id"):
         bucket = out[row.perm_id]["permit_owners" if row.status == 1 else "reject_owners"]
         if len(bucket) < limit:

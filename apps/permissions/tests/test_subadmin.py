@@ -428,6 +428,8 @@ def test_scoped_grant_works_and_lists_only_the_scope(boss, admin_client, world):
     holders = boss.get(API + "perm/app_wiki_access/result/", {"page_size": 100}).json()["results"]
     assert "dave" not in {h["username"] for h in holders} and "carol" in {h["username"] for h in holders}
     assert boss.get(API + "user/dave/perm/app_wiki_access/").status_code == 404
+    listing = boss.get(API + "perm/", {"owner_subject": "user"}).json()["results"]
+    assert [o["uid"] for o in listing[0]["permit_owners"]] == ["carol"]
 
 
 def test_creating_a_category_needs_the_perm_and_gives_its_tree(boss, world, admin_user):
