@@ -275,6 +275,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("ARKID_LOG_LEVEL", "INFO")},
 }
 
+# --- Accounts: brute-force guard, verification codes, MFA (apps.accounts) ---------------
+LOCKOUT_ACCOUNT_DELAY_AFTER = env_int("ARKID_LOCKOUT_ACCOUNT_DELAY_AFTER", 3)
+LOCKOUT_ACCOUNT_THRESHOLD = env_int("ARKID_LOCKOUT_ACCOUNT_THRESHOLD", 10)
+LOCKOUT_IP_DELAY_AFTER = env_int("ARKID_LOCKOUT_IP_DELAY_AFTER", 20)
+LOCKOUT_IP_THRESHOLD = env_int("ARKID_LOCKOUT_IP_THRESHOLD", 100)
+LOCKOUT_BASE_DELAY = env_int("ARKID_LOCKOUT_BASE_DELAY", 1)  # seconds, doubled per failure
+LOCKOUT_MAX_DELAY = env_int("ARKID_LOCKOUT_MAX_DELAY", 60)
+LOCKOUT_DURATION = env_int("ARKID_LOCKOUT_DURATION", 900)
+LOCKOUT_WINDOW = env_int("ARKID_LOCKOUT_WINDOW", 3600)  # failures older than this are forgotten
+# --- end accounts ----------------------------------------------------------------------
+
 # --- settings_local.py: applied last ---------------------------------------------------
 _local = BASE_DIR / "settings_local.py"
 if _local.exists():

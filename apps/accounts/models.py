@@ -55,3 +55,25 @@ class Invitation(TimestampedModel):
     @property
     def is_usable(self) -> bool:
         return self.accepted is None and self.expires > timezone.now()
+
+
+class Lockout(models.Model):
+    """A lock the brute-force guard imposed (the live counters are in the cache): the list
+    administrators see and clear. Expired rows are harmless and purged with the tokens."""
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", "account"
+        IP = "ip", "IP"
+
+    scope = models.CharField(max_length=16, choices=Scope.choices)
+    key = models.CharField(max_length=128)  # "user:<pk>", "unknown:<fingerprint>" or the IP
+    label = models.CharField(max_length=254)  # what an administrator recognises: identifier or IP
+    failures = models.PositiveIntegerField(default=0)
+    until = models.DateTimeField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="accounts_lockout_scope_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.label} until {self.until:%Y-%m-%d %H:%M}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.accounts.api import invitations, login, meta, passwords, tokens
+from apps.accounts.api import invitations, lockouts, login, meta, passwords, tokens
 
 urlpatterns = [
     path("ucenter/login/", login.LoginView.as_view(), name="ucenter-login"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("ucenter/profile/invited/", invitations.InvitedProfileView.as_view(), name="ucenter-profile-invited"),
     path("invitation/user/<str:username>/", invitations.InvitationCreateView.as_view(), name="invitation-user"),
     path("meta/", meta.MetaView.as_view(), name="meta"),
+    path("lockout/", lockouts.LockoutListView.as_view(), name="lockout-list"),
+    path("lockout/<int:lockout_id>/", lockouts.LockoutDetailView.as_view(), name="lockout-detail"),
 ]

@@ -61,6 +61,9 @@ class Action(models.TextChoices):
     # Sub-administrators (apps.permissions manager groups)
 
     # Account security: lockout, MFA, verification codes, sessions, config (apps.accounts)
+    LOGIN_REFUSED = "auth.login_refused", _("Login refused while locked out or delayed")
+    LOCKOUT_STARTED = "auth.lockout_started", _("Account or IP locked out after failed logins")
+    LOCKOUT_CLEARED = "auth.lockout_cleared", _("Lockout cleared by an administrator")
 
     # OAuth 2.0 / OIDC (apps.oidc)
 
