@@ -1,0 +1,116 @@
+"""``/login/``, ``/login/password/`` (forced change) and ``POST /logout/``.
+
+Plain Django views and templates, no JavaScript build. The password check is the
+brute-force guard's, the session is started by :mod:`apps.accounts.actions.sessions`.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.accounts.actions.sessions import end_session, start_session
+from apps.accounts.guard import LockedOut, verify_password_attempt
+from apps.accounts.web.branding import current_branding
+from apps.accounts.web.forms import LoginForm, NewPasswordForm
+from apps.directory.actions.users import set_password
+
+PENDING_KEY = "accounts:pending_password_change"
+PENDING_TTL = 600  # seconds between the password check and the forced change
+DEFAULT_NEXT = "/"
+
+
+def safe_next(request) -> str:
+    """The ``next`` target if it stays on this site, else ``/`` (no open redirect)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and allowed else DEFAULT_NEXT
+
+
+def _render(request, template: str, form, *, status: int = 200, **extra):
+    context = {"form": form, "next": safe_next(request), "branding": current_branding(), **extra}
+    return render(request, template, context, status=status)
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    if request.method == "GET":
+        if request.user.is_authenticated and not request.user.must_reset_password:
+            return HttpResponseRedirect(safe_next(request))
+        return _render(request, "accounts/login.html", LoginForm())
+    form = LoginForm(request.POST)
+    if not form.is_valid():
+        return _render(request, "accounts/login.html", form, status=400)
+    try:
+        user = verify_password_attempt(form.cleaned_data["identifier"], form.cleaned_data["password"], channel="web")
+    except LockedOut as exc:
+        form.add_error(None, _("Too many failed attempts. Try again in %(n)d seconds.") % {"n": exc.retry_after})
+        response = _render(request, "accounts/login.html", form, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    if user is None:
+        # Unknown user, wrong password and inactive account: one message, no enumeration.
+        form.add_error(None, _("Invalid username or password."))
+        return _render(request, "accounts/login.html", form, status=400)
+    if user.must_reset_password:
+        request.session.cycle_key()
+        request.session[PENDING_KEY] = {"uid": user.pk, "at": time.time()}
+        return redirect(f"/login/password/?{urlencode({'next': safe_next(request)})}")
+    start_session(request, user)
+    return HttpResponseRedirect(safe_next(request))
+
+
+def _pending_user(request):
+    pending = request.session.get(PENDING_KEY)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_TTL:
+        return None
+    return get_user_model().objects.filter(pk=pending.get("uid"), is_active=True).first()
+
+
+@sensitive_post_parameters("new_password", "confirm")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def forced_password_view(request):
+    """The password must change before the session starts: the user proved the old one."""
+    user = _pending_user(request)
+    if user is None:
+        request.session.pop(PENDING_KEY, None)
+        return redirect("/login/")
+    form = NewPasswordForm(request.POST or None, user=user)
+    if request.method == "GET" or not form.is_valid():
+        status = 400 if request.method == "POST" else 200
+        return _render(request, "accounts/password_change.html", form, status=status, user_name=user.username)
+    try:
+        with transaction.atomic():
+            set_password(user, form.cleaned_data["new_password"], actor=user, must_reset=False)
+    except ValidationError as exc:
+        form.add_error("new_password", exc.messages)
+        return _render(request, "accounts/password_change.html", form, status=400, user_name=user.username)
+    request.session.pop(PENDING_KEY, None)
+    start_session(request, user)
+    return HttpResponseRedirect(safe_next(request))
+
+
+@csrf_protect
+@require_POST
+def logout_view(request):
+    end_session(request)
+    return redirect("/login/")
