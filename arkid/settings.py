@@ -192,6 +192,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "apps.accounts.password_policy.ConfiguredPolicyValidator"},  # config/ password_config
 ]
 AUTHENTICATION_BACKENDS = ["apps.accounts.backends.ArkidBackend"]
 ADMIN_PASSWORD = env("ARKID_ADMIN_PASSWORD")

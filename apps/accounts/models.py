@@ -6,7 +6,9 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from apps.core.crypto import EncryptedTextField
 from apps.core.models import TimestampedModel
 
 
@@ -77,3 +79,102 @@ class Lockout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.label} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class SingletonModel(models.Model):
+    """One row (pk 1) per installation; ``load()`` never writes, ``save`` pins the pk."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class AccountConfig(SingletonModel):
+    """v1's ``account_config``: which login and registration methods are open, plus our MFA policy."""
+
+    class MfaPolicy(models.TextChoices):
+        OPTIONAL = "optional", _("Optional")
+        ADMINS = "admins", _("Required for administrators")
+        ALL = "all", _("Required for everyone")
+
+    allow_register = models.BooleanField(default=False)
+    allow_email = models.BooleanField(default=False)  # login/registration/recovery by email code
+    allow_mobile = models.BooleanField(default=False)  # ... by SMS code
+    register_group_uid = models.CharField(max_length=255, blank=True)  # where self-registered users land
+    mfa_policy = models.CharField(max_length=16, choices=MfaPolicy.choices, default=MfaPolicy.OPTIONAL)
+    updated = models.DateTimeField(auto_now=True)
+
+
+class PasswordPolicy(SingletonModel):
+    """v1's ``PasswordComplexityConfig``; enforced by ``apps.accounts.password_policy``."""
+
+    min_length = models.PositiveSmallIntegerField(default=8)
+    min_upper = models.PositiveSmallIntegerField(default=0)
+    min_lower = models.PositiveSmallIntegerField(default=0)
+    min_letter = models.PositiveSmallIntegerField(default=0)
+    min_digit = models.PositiveSmallIntegerField(default=0)
+    min_special = models.PositiveSmallIntegerField(default=0)
+    min_word = models.PositiveSmallIntegerField(default=0)  # words separated by spaces or punctuation
+    updated = models.DateTimeField(auto_now=True)
+
+
+class SmsConfig(SingletonModel):
+    """SMS sender: Aliyun (``dysmsapi``) or the development log sender."""
+
+    class Vendor(models.TextChoices):
+        NONE = "", _("Not configured")
+        ALIYUN = "aliyun", _("Aliyun SMS")
+        LOG = "log", _("Development: write to the log")
+
+    vendor = models.CharField(max_length=16, choices=Vendor.choices, blank=True, default="")
+    access_key = models.CharField(max_length=128, blank=True)
+    access_secret = EncryptedTextField(blank=True)
+    signature = models.CharField(max_length=64, blank=True)
+    template_code = models.CharField(max_length=64, blank=True)  # one template with a ${code} variable
+    endpoint = models.CharField(max_length=255, blank=True, default="https://dysmsapi.aliyuncs.com/")
+    updated = models.DateTimeField(auto_now=True)
+
+    @property
+    def is_configured(self) -> bool:
+        if self.vendor == self.Vendor.LOG:
+            return True
+        return self.vendor == self.Vendor.ALIYUN and all(
+            (self.access_key, self.access_secret, self.signature, self.template_code)
+        )
+
+
+class EmailConfig(SingletonModel):
+    """SMTP sender (or the development log sender)."""
+
+    class Security(models.TextChoices):
+        STARTTLS = "starttls", "STARTTLS"
+        SSL = "ssl", "SSL/TLS"
+        NONE = "none", _("None (local relay only)")
+
+    class Vendor(models.TextChoices):
+        NONE = "", _("Not configured")
+        SMTP = "smtp", "SMTP"
+        LOG = "log", _("Development: write to the log")
+
+    vendor = models.CharField(max_length=16, choices=Vendor.choices, blank=True, default="")
+    host = models.CharField(max_length=255, blank=True)
+    port = models.PositiveIntegerField(default=587)
+    security = models.CharField(max_length=16, choices=Security.choices, default=Security.STARTTLS)
+    access_key = models.CharField(max_length=254, blank=True)  # SMTP user (v1 name)
+    access_secret = EncryptedTextField(blank=True)  # SMTP password (v1 name)
+    from_address = models.EmailField(blank=True)
+    nickname = models.CharField(max_length=64, default="ArkID")
+    updated = models.DateTimeField(auto_now=True)
+
+    @property
+    def is_configured(self) -> bool:
+        if self.vendor == self.Vendor.LOG:
+            return True
+        return self.vendor == self.Vendor.SMTP and bool(self.host and (self.from_address or self.access_key))

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from apps.accounts.api import config as config_api
 from apps.accounts.api import invitations, lockouts, login, meta, passwords, tokens
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("ucenter/profile/invited/", invitations.InvitedProfileView.as_view(), name="ucenter-profile-invited"),
     path("invitation/user/<str:username>/", invitations.InvitationCreateView.as_view(), name="invitation-user"),
     path("meta/", meta.MetaView.as_view(), name="meta"),
+    path("config/", config_api.ConfigView.as_view(), name="config"),
     path("lockout/", lockouts.LockoutListView.as_view(), name="lockout-list"),
     path("lockout/<int:lockout_id>/", lockouts.LockoutDetailView.as_view(), name="lockout-detail"),
 ]

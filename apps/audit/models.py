@@ -64,6 +64,7 @@ class Action(models.TextChoices):
     LOGIN_REFUSED = "auth.login_refused", _("Login refused while locked out or delayed")
     LOCKOUT_STARTED = "auth.lockout_started", _("Account or IP locked out after failed logins")
     LOCKOUT_CLEARED = "auth.lockout_cleared", _("Lockout cleared by an administrator")
+    ACCOUNT_CONFIG_UPDATED = "config.accounts_updated", _("Account, password, SMS or email settings updated")
 
     # OAuth 2.0 / OIDC (apps.oidc)
 
