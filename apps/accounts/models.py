@@ -178,3 +178,35 @@ class EmailConfig(SingletonModel):
         if self.vendor == self.Vendor.LOG:
             return True
         return self.vendor == self.Vendor.SMTP and bool(self.host and (self.from_address or self.access_key))
+
+
+class VerificationCode(models.Model):
+    """A code sent to an email address or mobile, then the short-lived token it is swapped for.
+
+    Both are stored only as keyed hashes. The code is single use and allows a few guesses;
+    the token (what ``ucenter/register/`` and friends take, v1's ``sms_token`` /
+    ``email_token``) is single use too.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    purpose = models.CharField(max_length=32)
+    address = models.CharField(max_length=254)  # normalised: lower-case email or E.164 mobile
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
+    code_digest = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    expires = models.DateTimeField()
+    verified = models.DateTimeField(null=True, blank=True)
+    token_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    token_expires = models.DateTimeField(null=True, blank=True)
+    consumed = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "address", "purpose", "-created"], name="accounts_code_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.purpose} for {self.address}"

@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+from apps.accounts.api import codes as codes_api
 from apps.accounts.api import config as config_api
 from apps.accounts.api import invitations, lockouts, login, meta, passwords, tokens
+from apps.accounts.api import self_service as self_service_api
 
 urlpatterns = [
     path("ucenter/login/", login.LoginView.as_view(), name="ucenter-login"),
@@ -14,6 +16,12 @@ urlpatterns = [
     path("ucenter/profile/invited/", invitations.InvitedProfileView.as_view(), name="ucenter-profile-invited"),
     path("invitation/user/<str:username>/", invitations.InvitationCreateView.as_view(), name="invitation-user"),
     path("meta/", meta.MetaView.as_view(), name="meta"),
+    path("service/captcha/", codes_api.CaptchaView.as_view(), name="captcha"),
+    path("service/captcha/image/<str:key>/", codes_api.CaptchaImageView.as_view(), name="captcha-image"),
+    path("service/sms/<str:subject>/", codes_api.SmsCodeView.as_view(), name="sms-code"),
+    path("service/email/<str:subject>/", codes_api.EmailCodeView.as_view(), name="email-code"),
+    path("ucenter/register/", self_service_api.RegisterView.as_view(), name="ucenter-register"),
+    path("ucenter/contact/", self_service_api.ContactView.as_view(), name="ucenter-contact"),
     path("config/", config_api.ConfigView.as_view(), name="config"),
     path("lockout/", lockouts.LockoutListView.as_view(), name="lockout-list"),
     path("lockout/<int:lockout_id>/", lockouts.LockoutDetailView.as_view(), name="lockout-detail"),

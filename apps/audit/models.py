@@ -65,6 +65,12 @@ class Action(models.TextChoices):
     LOCKOUT_STARTED = "auth.lockout_started", _("Account or IP locked out after failed logins")
     LOCKOUT_CLEARED = "auth.lockout_cleared", _("Lockout cleared by an administrator")
     ACCOUNT_CONFIG_UPDATED = "config.accounts_updated", _("Account, password, SMS or email settings updated")
+    CODE_SENT = "auth.code_sent", _("Verification code sent")
+    CODE_VERIFIED = "auth.code_verified", _("Verification code verified")
+    CODE_REJECTED = "auth.code_rejected", _("Verification code rejected")
+    USER_REGISTERED = "auth.user_registered", _("User registered")
+    PASSWORD_RESET = "auth.password_reset", _("Password reset with a verification code")
+    CONTACT_CHANGED = "auth.contact_changed", _("Mobile or email changed with a verification code")
 
     # OAuth 2.0 / OIDC (apps.oidc)
 

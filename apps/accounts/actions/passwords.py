@@ -34,7 +34,7 @@ def change_own_password(user, old_password: str, new_password: str) -> tuple[obj
     """The logged-in variant: check ``old_password``, set ``new_password``; return the user
     and a fresh raw token."""
     account = verify_old_password(user=user, old_password=old_password)
-    return account, _set_new_password(account, new_password)
+    return account, set_new_password(account, new_password)
 
 
 def change_password_by_username(
@@ -42,11 +42,12 @@ def change_password_by_username(
 ) -> tuple[object, str]:
     """v1's logged-out variant: ``username`` may also be an email or mobile, as at login."""
     account = verify_old_password(username=username, old_password=old_password, request=request)
-    return account, _set_new_password(account, new_password)
+    return account, set_new_password(account, new_password)
 
 
 @transaction.atomic
-def _set_new_password(user, new_password: str) -> str:
+def set_new_password(user, new_password: str) -> str:
+    """Set it (validators apply, errors under ``new_password``), revoke every token, return a fresh one."""
     try:
         set_password(user, new_password, actor=user, must_reset=False)
     except ValidationError as exc:

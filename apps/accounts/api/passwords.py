@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.actions.passwords import change_own_password, change_password_by_username
+from apps.accounts.actions.self_service import reset_forgotten_password
 from apps.accounts.api.serializers import PasswordChangeSerializer
 from apps.accounts.login_response import build_login_response
 from apps.core.throttling import ClientIpScopedRateThrottle
@@ -28,8 +29,22 @@ class PasswordView(APIView):
     )
     def put(self, request):
         serializer = PasswordChangeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        errors = {} if serializer.is_valid() else dict(serializer.errors)
+        raw = request.data if hasattr(request.data, "get") else {}
+        if not (raw.get("sms_token") or raw.get("email_token") or raw.get("old_password")):
+            errors.setdefault("old_password", [_("This field is required.")])
+        if errors:
+            raise serializers.ValidationError(errors)
         data = serializer.validated_data
+        if data["sms_token"] or data["email_token"]:
+            channel = "sms" if data["sms_token"] else "email"
+            user, token = reset_forgotten_password(
+                channel=channel,
+                address=data["mobile"] if channel == "sms" else data["email"],
+                token=data["sms_token"] or data["email_token"],
+                new_password=data["new_password"],
+            )
+            return Response(build_login_response(user, token))
         if request.user is not None and request.user.is_authenticated:
             user, token = change_own_password(request.user, data["old_password"], data["new_password"])
         else:
