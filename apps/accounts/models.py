@@ -210,3 +210,31 @@ class VerificationCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.purpose} for {self.address}"
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app (RFC 6238, 30 s, 6 digits). The secret is encrypted at rest;
+    ``last_step`` refuses a code that was already used (replay within its window)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device")
+    secret = EncryptedTextField()
+    confirmed = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"TOTP of {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """One-time codes for a lost authenticator, stored as SHA-256 (they are long and random)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64)
+    used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "digest"], name="accounts_recovery_lookup")]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}"

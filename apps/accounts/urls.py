@@ -5,6 +5,7 @@ from django.urls import path
 from apps.accounts.api import codes as codes_api
 from apps.accounts.api import config as config_api
 from apps.accounts.api import invitations, lockouts, login, meta, passwords, tokens
+from apps.accounts.api import mfa as mfa_api
 from apps.accounts.api import self_service as self_service_api
 
 urlpatterns = [
@@ -22,6 +23,14 @@ urlpatterns = [
     path("service/email/<str:subject>/", codes_api.EmailCodeView.as_view(), name="email-code"),
     path("ucenter/register/", self_service_api.RegisterView.as_view(), name="ucenter-register"),
     path("ucenter/contact/", self_service_api.ContactView.as_view(), name="ucenter-contact"),
+    path("ucenter/login/mfa/", mfa_api.LoginMfaView.as_view(), name="ucenter-login-mfa"),
+    path("ucenter/login/mfa/enrol/", mfa_api.LoginMfaEnrolView.as_view(), name="ucenter-login-mfa-enrol"),
+    path("ucenter/mfa/", mfa_api.MfaStatusView.as_view(), name="ucenter-mfa"),
+    path("ucenter/mfa/enrol/", mfa_api.MfaEnrolView.as_view(), name="ucenter-mfa-enrol"),
+    path("ucenter/mfa/confirm/", mfa_api.MfaConfirmView.as_view(), name="ucenter-mfa-confirm"),
+    path("ucenter/mfa/recovery_codes/", mfa_api.MfaRecoveryCodesView.as_view(), name="ucenter-mfa-recovery"),
+    path("ucenter/mfa/disable/", mfa_api.MfaDisableView.as_view(), name="ucenter-mfa-disable"),
+    path("user/<str:username>/mfa/", mfa_api.AdminUserMfaView.as_view(), name="user-mfa"),
     path("config/", config_api.ConfigView.as_view(), name="config"),
     path("lockout/", lockouts.LockoutListView.as_view(), name="lockout-list"),
     path("lockout/<int:lockout_id>/", lockouts.LockoutDetailView.as_view(), name="lockout-detail"),

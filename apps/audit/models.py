@@ -71,6 +71,11 @@ class Action(models.TextChoices):
     USER_REGISTERED = "auth.user_registered", _("User registered")
     PASSWORD_RESET = "auth.password_reset", _("Password reset with a verification code")
     CONTACT_CHANGED = "auth.contact_changed", _("Mobile or email changed with a verification code")
+    MFA_ENABLED = "auth.mfa_enabled", _("Two-factor authentication enabled")
+    MFA_DISABLED = "auth.mfa_disabled", _("Two-factor authentication disabled")
+    MFA_FAILED = "auth.mfa_failed", _("Wrong two-factor code")
+    MFA_RECOVERY_USED = "auth.mfa_recovery_used", _("Recovery code used")
+    MFA_RECOVERY_REGENERATED = "auth.mfa_recovery_regenerated", _("Recovery codes regenerated")
 
     # OAuth 2.0 / OIDC (apps.oidc)
 

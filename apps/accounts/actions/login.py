@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.actions import mfa
 from apps.accounts.actions.tokens import create_token
 from apps.accounts.guard import verify_password_attempt
 from apps.audit.actions import build_event
@@ -32,7 +33,8 @@ class InvalidCredentials(DomainError):
 @dataclass(frozen=True)
 class LoginResult:
     user: object
-    token: str  # raw key, returned to the client once
+    token: str | None  # raw key, returned to the client once; None while a second factor is due
+    challenge: dict | None = None  # {"mfa_required": True, "mfa_token": ..., "enrolled": ...}
 
 
 def login_with_password(identifier: str, password: str, *, request=None, channel: str = "api") -> LoginResult | None:
@@ -41,16 +43,23 @@ def login_with_password(identifier: str, password: str, *, request=None, channel
     user = verify_password_attempt(identifier, password, channel=channel)
     if user is None:
         return None
-    # MFA hook: a second factor goes here, before any token exists.
+    if mfa.mfa_needed(user):
+        return LoginResult(user=user, token=None, challenge=mfa.open_challenge(user, channel=channel))
     return LoginResult(user=user, token=_complete_login(user))
 
 
+def login_with_second_factor(mfa_token: str, code: str) -> tuple[object, str, list[str] | None]:
+    """The second step: ``(user, raw token, recovery codes if the user enrolled just now)``."""
+    user, recovery = mfa.answer_challenge(mfa_token, code)
+    return user, _complete_login(user, via="password+totp"), recovery
+
+
 @transaction.atomic
-def _complete_login(user) -> str:
+def _complete_login(user, *, via: str = "password") -> str:
     now = timezone.now()
     # One UPDATE for both; the token authenticator refreshes last_active_time afterwards.
     get_user_model().objects.filter(pk=user.pk).update(last_active_time=now, last_login=now)
     user.last_active_time = user.last_login = now
     # Both events (login, token) go to the audit log in one INSERT: this is the hot path.
-    succeeded = build_event(Action.LOGIN_SUCCEEDED, actor=user, target=user, detail={"via": "password"})
+    succeeded = build_event(Action.LOGIN_SUCCEEDED, actor=user, target=user, detail={"via": via})
     return create_token(user, actor=user, also_record=[succeeded])

@@ -52,3 +52,11 @@ class NewPasswordForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("new_password", exc)
         return data
+
+
+class MfaForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )

@@ -6,6 +6,7 @@ from apps.accounts.web import views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
+    path("login/mfa/", views.mfa_view, name="login-mfa"),
     path("login/password/", views.forced_password_view, name="login-password"),
     path("logout/", views.logout_view, name="logout"),
 ]

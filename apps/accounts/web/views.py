@@ -21,13 +21,17 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.accounts.actions import mfa
 from apps.accounts.actions.sessions import end_session, start_session
 from apps.accounts.guard import LockedOut, verify_password_attempt
 from apps.accounts.web.branding import current_branding
-from apps.accounts.web.forms import LoginForm, NewPasswordForm
+from apps.accounts.web.forms import LoginForm, MfaForm, NewPasswordForm
 from apps.directory.actions.users import set_password
 
 PENDING_KEY = "accounts:pending_password_change"
+MFA_KEY = "accounts:mfa_token"
+ENROL_KEY = "accounts:mfa_enrolment"
+MFA_DONE = "accounts:mfa_done"
 PENDING_TTL = 600  # seconds between the password check and the forced change
 DEFAULT_NEXT = "/"
 
@@ -69,12 +73,60 @@ def login_view(request):
         # Unknown user, wrong password and inactive account: one message, no enumeration.
         form.add_error(None, _("Invalid username or password."))
         return _render(request, "accounts/login.html", form, status=400)
+    if mfa.mfa_needed(user):
+        request.session.cycle_key()
+        request.session[MFA_KEY] = mfa.open_challenge(user, channel="web")["mfa_token"]
+        return redirect(f"/login/mfa/?{urlencode({'next': safe_next(request)})}")
+    return _after_all_factors(request, user)
+
+
+def _after_all_factors(request, user):
+    """Both factors proven: the forced password change if due, else the session."""
     if user.must_reset_password:
         request.session.cycle_key()
         request.session[PENDING_KEY] = {"uid": user.pk, "at": time.time()}
         return redirect(f"/login/password/?{urlencode({'next': safe_next(request)})}")
-    start_session(request, user)
+    start_session(request, user, via="web+totp" if request.session.pop(MFA_DONE, False) else "web")
     return HttpResponseRedirect(safe_next(request))
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def mfa_view(request):
+    """The second factor (and, when the policy requires it, enrolling an authenticator)."""
+    token = request.session.get(MFA_KEY, "")
+    try:
+        user = mfa.challenge_user(token)
+    except mfa.InvalidMfaToken:
+        request.session.pop(MFA_KEY, None)
+        return redirect("/login/")
+    enrolment = None
+    if mfa.confirmed_device(user) is None:
+        enrolment = request.session.get(ENROL_KEY) or mfa.start_enrolment(user)
+        request.session[ENROL_KEY] = enrolment
+    form = MfaForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _user, recovery = mfa.answer_challenge(token, form.cleaned_data["code"])
+        except mfa.InvalidMfaCode as exc:
+            form.add_error("code", exc.message)
+        except mfa.InvalidMfaToken:
+            request.session.pop(MFA_KEY, None)
+            return redirect("/login/")
+        else:
+            for key in (MFA_KEY, ENROL_KEY):
+                request.session.pop(key, None)
+            request.session[MFA_DONE] = True
+            response = _after_all_factors(request, user)
+            if recovery:
+                return _render(
+                    request, "accounts/recovery_codes.html", None, codes=recovery, continue_to=response["Location"]
+                )
+            return response
+    status = 400 if request.method == "POST" else 200
+    return _render(request, "accounts/mfa.html", form, status=status, enrolment=enrolment)
 
 
 def _pending_user(request):
@@ -105,7 +157,7 @@ def forced_password_view(request):
         form.add_error("new_password", exc.messages)
         return _render(request, "accounts/password_change.html", form, status=400, user_name=user.username)
     request.session.pop(PENDING_KEY, None)
-    start_session(request, user)
+    start_session(request, user, via="web+totp" if request.session.pop(MFA_DONE, False) else "web")
     return HttpResponseRedirect(safe_next(request))
 
 
