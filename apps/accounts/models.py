@@ -238,3 +238,19 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.user_id}"
+
+
+class UserSession(models.Model):
+    """A browser session, recorded at login so users can list and end their sessions (the
+    session store itself cannot be searched by user). The store stays the authority: a row
+    whose session is gone is stale and is not listed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="browser_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} from {self.ip}"

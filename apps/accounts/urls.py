@@ -7,6 +7,7 @@ from apps.accounts.api import config as config_api
 from apps.accounts.api import invitations, lockouts, login, meta, passwords, tokens
 from apps.accounts.api import mfa as mfa_api
 from apps.accounts.api import self_service as self_service_api
+from apps.accounts.api import sessions as sessions_api
 
 urlpatterns = [
     path("ucenter/login/", login.LoginView.as_view(), name="ucenter-login"),
@@ -31,6 +32,9 @@ urlpatterns = [
     path("ucenter/mfa/recovery_codes/", mfa_api.MfaRecoveryCodesView.as_view(), name="ucenter-mfa-recovery"),
     path("ucenter/mfa/disable/", mfa_api.MfaDisableView.as_view(), name="ucenter-mfa-disable"),
     path("user/<str:username>/mfa/", mfa_api.AdminUserMfaView.as_view(), name="user-mfa"),
+    path("ucenter/sessions/", sessions_api.SessionListView.as_view(), name="ucenter-sessions"),
+    path("ucenter/sessions/<int:session_id>/", sessions_api.SessionDetailView.as_view(), name="ucenter-session"),
+    path("user/<str:username>/sessions/end/", sessions_api.AdminEndSessionsView.as_view(), name="user-sessions-end"),
     path("config/", config_api.ConfigView.as_view(), name="config"),
     path("lockout/", lockouts.LockoutListView.as_view(), name="lockout-list"),
     path("lockout/<int:lockout_id>/", lockouts.LockoutDetailView.as_view(), name="lockout-detail"),

@@ -76,6 +76,8 @@ class Action(models.TextChoices):
     MFA_FAILED = "auth.mfa_failed", _("Wrong two-factor code")
     MFA_RECOVERY_USED = "auth.mfa_recovery_used", _("Recovery code used")
     MFA_RECOVERY_REGENERATED = "auth.mfa_recovery_regenerated", _("Recovery codes regenerated")
+    SESSION_ENDED = "auth.session_ended", _("Browser session ended")
+    SESSIONS_ENDED = "auth.sessions_ended", _("All sessions and tokens of a user ended")
 
     # OAuth 2.0 / OIDC (apps.oidc)
 
