@@ -2,11 +2,15 @@
 
 from django.urls import path
 
+from apps.accounts.sources import views as source_views
 from apps.accounts.web import views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/mfa/", views.mfa_view, name="login-mfa"),
     path("login/password/", views.forced_password_view, name="login-password"),
+    path("login/source/<str:key>/", source_views.start_view, name="login-source"),
+    path("login/source/<str:key>/callback/", source_views.callback_view, name="login-source-callback"),
+    path("login/source/<str:key>/bind/", source_views.bind_view, name="login-source-bind"),
     path("logout/", views.logout_view, name="logout"),
 ]

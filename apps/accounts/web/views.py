@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.actions import mfa
 from apps.accounts.actions.sessions import end_session, start_session
 from apps.accounts.guard import LockedOut, verify_password_attempt
+from apps.accounts.sources import login_buttons
 from apps.accounts.web.branding import current_branding
 from apps.accounts.web.forms import LoginForm, MfaForm, NewPasswordForm
 from apps.directory.actions.users import set_password
@@ -45,8 +46,9 @@ def safe_next(request) -> str:
     return target if target and allowed else DEFAULT_NEXT
 
 
-def _render(request, template: str, form, *, status: int = 200, **extra):
+def render_page(request, template: str, form, *, status: int = 200, **extra):
     context = {"form": form, "next": safe_next(request), "branding": current_branding(), **extra}
+    context.setdefault("sources", login_buttons(context["next"]))
     return render(request, template, context, status=status)
 
 
@@ -58,24 +60,30 @@ def login_view(request):
     if request.method == "GET":
         if request.user.is_authenticated and not request.user.must_reset_password:
             return HttpResponseRedirect(safe_next(request))
-        return _render(request, "accounts/login.html", LoginForm())
+        return render_page(request, "accounts/login.html", LoginForm())
     form = LoginForm(request.POST)
     if not form.is_valid():
-        return _render(request, "accounts/login.html", form, status=400)
+        return render_page(request, "accounts/login.html", form, status=400)
     try:
         user = verify_password_attempt(form.cleaned_data["identifier"], form.cleaned_data["password"], channel="web")
     except LockedOut as exc:
         form.add_error(None, _("Too many failed attempts. Try again in %(n)d seconds.") % {"n": exc.retry_after})
-        response = _render(request, "accounts/login.html", form, status=429)
+        response = render_page(request, "accounts/login.html", form, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
     if user is None:
         # Unknown user, wrong password and inactive account: one message, no enumeration.
         form.add_error(None, _("Invalid username or password."))
-        return _render(request, "accounts/login.html", form, status=400)
+        return render_page(request, "accounts/login.html", form, status=400)
+    return continue_login(request, user)
+
+
+def continue_login(request, user, *, channel: str = "web"):
+    """The first factor is proven (password, or an external login source): the second
+    factor if due, then the forced password change if due, then the session."""
     if mfa.mfa_needed(user):
         request.session.cycle_key()
-        request.session[MFA_KEY] = mfa.open_challenge(user, channel="web")["mfa_token"]
+        request.session[MFA_KEY] = mfa.open_challenge(user, channel=channel)["mfa_token"]
         return redirect(f"/login/mfa/?{urlencode({'next': safe_next(request)})}")
     return _after_all_factors(request, user)
 
@@ -121,12 +129,12 @@ def mfa_view(request):
             request.session[MFA_DONE] = True
             response = _after_all_factors(request, user)
             if recovery:
-                return _render(
+                return render_page(
                     request, "accounts/recovery_codes.html", None, codes=recovery, continue_to=response["Location"]
                 )
             return response
     status = 400 if request.method == "POST" else 200
-    return _render(request, "accounts/mfa.html", form, status=status, enrolment=enrolment)
+    return render_page(request, "accounts/mfa.html", form, status=status, enrolment=enrolment)
 
 
 def _pending_user(request):
@@ -149,13 +157,13 @@ def forced_password_view(request):
     form = NewPasswordForm(request.POST or None, user=user)
     if request.method == "GET" or not form.is_valid():
         status = 400 if request.method == "POST" else 200
-        return _render(request, "accounts/password_change.html", form, status=status, user_name=user.username)
+        return render_page(request, "accounts/password_change.html", form, status=status, user_name=user.username)
     try:
         with transaction.atomic():
             set_password(user, form.cleaned_data["new_password"], actor=user, must_reset=False)
     except ValidationError as exc:
         form.add_error("new_password", exc.messages)
-        return _render(request, "accounts/password_change.html", form, status=400, user_name=user.username)
+        return render_page(request, "accounts/password_change.html", form, status=400, user_name=user.username)
     request.session.pop(PENDING_KEY, None)
     start_session(request, user, via="web+totp" if request.session.pop(MFA_DONE, False) else "web")
     return HttpResponseRedirect(safe_next(request))
