@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 
+from apps.accounts.actions.mfa import mfa_needed
 from apps.accounts.actions.tokens import issue_token_after_commit
 from apps.accounts.models import Invitation, digest
 from apps.audit.actions import record_event
@@ -87,7 +88,7 @@ def _may_enter(invitation: Invitation) -> bool:
 
 
 @transaction.atomic
-def accept_invitation(raw_key: str, password: str) -> tuple[object, str]:
+def accept_invitation(raw_key: str, password: str) -> tuple[object, str | None]:
     """Set the invitee's password, activate the account if the invitation was an activation
     one, use up the invitation; return the user and a fresh raw token."""
     if not raw_key:
@@ -113,4 +114,6 @@ def accept_invitation(raw_key: str, password: str) -> tuple[object, str]:
         changes={"accepted": [None, invitation.accepted]},
         detail={"invitation": invitation.pk, "inviter": invitation.inviter.username if invitation.inviter else ""},
     )
+    if mfa_needed(user):  # the policy requires MFA: enrol through the login challenge first
+        return user, None
     return user, issue_token_after_commit(user, actor=user)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.accounts.actions.login import InvalidCredentials
+from apps.accounts.actions.mfa import mfa_needed
 from apps.accounts.actions.tokens import issue_token_after_commit, revoke_all_tokens
 from apps.accounts.guard import verify_password_attempt
 from apps.audit.models import Action
@@ -39,14 +40,16 @@ def change_own_password(user, old_password: str, new_password: str) -> tuple[obj
 
 def change_password_by_username(
     username: str, old_password: str, new_password: str, *, request=None
-) -> tuple[object, str]:
-    """v1's logged-out variant: ``username`` may also be an email or mobile, as at login."""
+) -> tuple[object, str | None]:
+    """v1's logged-out variant: ``username`` may also be an email or mobile, as at login.
+    The token is ``None`` when the account needs a second factor: the caller answers with
+    an MFA challenge instead, so a password change is no way around MFA."""
     account = verify_old_password(username=username, old_password=old_password, request=request)
-    return account, set_new_password(account, new_password)
+    return account, set_new_password(account, new_password, issue=not mfa_needed(account))
 
 
 @transaction.atomic
-def set_new_password(user, new_password: str) -> str:
+def set_new_password(user, new_password: str, *, issue: bool = True) -> str | None:
     """Set it (validators apply, errors under ``new_password``), revoke every token, return a fresh one."""
     try:
         set_password(user, new_password, actor=user, must_reset=False)
@@ -54,4 +57,4 @@ def set_new_password(user, new_password: str) -> str:
         messages = exc.message_dict.get("password", exc.messages) if hasattr(exc, "error_dict") else exc.messages
         raise ValidationError({"new_password": messages}) from None
     revoke_all_tokens(user, actor=user, reason="password_changed")
-    return issue_token_after_commit(user, actor=user)
+    return issue_token_after_commit(user, actor=user) if issue else None

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts import config
 from apps.accounts.actions.codes import REGISTER, RESET_PASSWORD, UPDATE_CONTACT, consume_token, normalise_address
+from apps.accounts.actions.mfa import mfa_needed
 from apps.accounts.actions.passwords import set_new_password
 from apps.accounts.actions.tokens import create_token
 from apps.audit.actions import build_event, record_event
@@ -63,7 +64,8 @@ def reset_forgotten_password(*, channel: str, address: str, token: str, new_pass
     if row.user is None or not row.user.is_active or (address and normalise_address(channel, address) != row.address):
         raise DomainError(_("The code is wrong or has expired."), field=TOKEN_FIELD[channel], code="invalid_code")
     record_event(Action.PASSWORD_RESET, actor=row.user, target=row.user, detail={"via": channel})
-    return row.user, set_new_password(row.user, new_password)
+    # A code to a mobile or mailbox is not the authenticator: MFA users get a challenge.
+    return row.user, set_new_password(row.user, new_password, issue=not mfa_needed(row.user))
 
 
 @transaction.atomic

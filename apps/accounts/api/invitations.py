@@ -16,6 +16,7 @@ from apps.accounts.actions.invitations import (
     find_usable_invitation,
     invitation_url,
 )
+from apps.accounts.actions.mfa import open_challenge
 from apps.accounts.api.serializers import InvitationAcceptSerializer, InvitationSerializer, InvitedProfileSerializer
 from apps.accounts.login_response import build_login_response
 from apps.accounts.masking import mask_email, mask_mobile
@@ -65,4 +66,6 @@ class InvitedProfileView(APIView):
         serializer = InvitationAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user, token = accept_invitation(serializer.validated_data["key"], serializer.validated_data["password"])
+        if token is None:
+            return Response(open_challenge(user, channel="invitation"))
         return Response(build_login_response(user, token))

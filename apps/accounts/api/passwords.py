@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.actions.mfa import open_challenge
 from apps.accounts.actions.passwords import change_own_password, change_password_by_username
 from apps.accounts.actions.self_service import reset_forgotten_password
 from apps.accounts.api.serializers import PasswordChangeSerializer
@@ -44,7 +45,7 @@ class PasswordView(APIView):
                 token=data["sms_token"] or data["email_token"],
                 new_password=data["new_password"],
             )
-            return Response(build_login_response(user, token))
+            return _answer(user, token)
         if request.user is not None and request.user.is_authenticated:
             user, token = change_own_password(request.user, data["old_password"], data["new_password"])
         else:
@@ -53,6 +54,14 @@ class PasswordView(APIView):
             user, token = change_password_by_username(
                 data["username"], data["old_password"], data["new_password"], request=request
             )
-        return Response(build_login_response(user, token))
+        return _answer(user, token)
 
     patch = put
+
+
+def _answer(user, token: str | None) -> Response:
+    """The login response, or, when the account needs a second factor, the MFA challenge
+    (``ucenter/login/mfa/`` then issues the token)."""
+    if token is None:
+        return Response(open_challenge(user, channel="password_change"))
+    return Response(build_login_response(user, token))

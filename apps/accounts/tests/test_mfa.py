@@ -181,3 +181,30 @@ def test_web_enrolment_when_required(settings):
 
 def test_login_page_without_mfa_is_unchanged(login, user):
     assert LOGIN_URL and "token" in login("alice").json()
+
+
+def test_logged_out_password_change_is_no_way_around_mfa(user_client, user, api_client):
+    secret, _ = enrol(user_client)
+    body = {"username": "alice", "old_password": PASSWORD, "new_password": "An0ther-Passw0rd!"}
+
+    response = api_client.put("/siteapi/oneid/ucenter/password/", body, format="json")
+
+    assert response.status_code == 200
+    assert "token" not in response.json() and response.json()["mfa_required"] is True
+    done = login_client().post(
+        MFA_LOGIN, {"mfa_token": response.json()["mfa_token"], "code": code_for(secret, 1)}, format="json"
+    )
+    assert done.status_code == 200 and "token" in done.json()
+
+
+def test_invitation_acceptance_enrols_when_the_policy_requires(admin_client):
+    AccountConfig(mfa_policy="all").save()
+    create_test_user("ivy", password=None)
+    key = admin_client.post("/siteapi/oneid/invitation/user/ivy/", format="json").json()["key"]
+
+    response = login_client().patch(
+        "/siteapi/oneid/ucenter/profile/invited/", {"key": key, "password": "Welc0me-aboard!"}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["mfa_required"] is True and response.json()["enrolled"] is False
