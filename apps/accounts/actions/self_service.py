@@ -12,7 +12,7 @@ from apps.accounts.actions.codes import REGISTER, RESET_PASSWORD, UPDATE_CONTACT
 from apps.accounts.actions.mfa import mfa_needed
 from apps.accounts.actions.passwords import set_new_password
 from apps.accounts.actions.tokens import create_token
-from apps.audit.actions import build_event, record_event
+from apps.audit.actions import build_event, record_event, record_events
 from apps.audit.models import Action
 from apps.core.exceptions import DomainError
 from apps.directory.actions.users import create_user, update_user
@@ -36,8 +36,11 @@ def _registration_open(channel: str) -> None:
 
 
 @transaction.atomic
-def register(*, channel: str, token: str, username: str, password: str, name: str = "") -> tuple[object, str]:
-    """Create the account the verified address belongs to; return it and a login token."""
+def register(
+    *, channel: str, token: str, username: str, password: str, name: str = "", issue_token: bool = True
+) -> tuple[object, str | None]:
+    """Create the account the verified address belongs to; return it and a login token
+    (``issue_token=False``: the web page starts a session instead)."""
     _registration_open(channel)
     row = consume_token(channel, REGISTER, token, field=TOKEN_FIELD[channel])
     contact = {"mobile": row.address} if channel == "sms" else {"private_email": row.address}
@@ -53,6 +56,9 @@ def register(*, channel: str, token: str, username: str, password: str, name: st
         **contact,
     )
     registered = build_event(Action.USER_REGISTERED, actor=user, target=user, detail={"via": channel})
+    if not issue_token:
+        record_events([registered])
+        return user, None
     return user, create_token(user, actor=user, also_record=[registered])
 
 

@@ -21,8 +21,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.accounts import config
 from apps.accounts.actions import mfa
 from apps.accounts.actions.sessions import end_session, start_session
+from apps.accounts.api.meta import account_flags
 from apps.accounts.guard import LockedOut, verify_password_attempt
 from apps.accounts.sources import login_buttons
 from apps.accounts.web.branding import current_branding
@@ -49,6 +51,13 @@ def safe_next(request) -> str:
 def render_page(request, template: str, form, *, status: int = 200, **extra):
     context = {"form": form, "next": safe_next(request), "branding": current_branding(), **extra}
     context.setdefault("sources", login_buttons(context["next"]))
+    if template == "accounts/login.html":
+        flags = account_flags()
+        context.update(
+            can_reset=bool(config.sms_config().is_configured or config.email_config().is_configured),
+            can_register=flags["support_register"],
+            reset_done=request.GET.get("reset") == "1",
+        )
     return render(request, template, context, status=status)
 
 
