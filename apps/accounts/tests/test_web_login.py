@@ -159,3 +159,9 @@ def test_password_change_elsewhere_ends_the_session(browser, user):
 
     assert response.status_code == 200  # the form again: the old session is no longer valid
     assert "_auth_user_id" not in browser.session
+
+
+def test_page_speaks_chinese(browser, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = browser.get("/login/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "用户名、邮箱或手机号" in page and "登录" in page
