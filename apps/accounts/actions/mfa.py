@@ -22,7 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.accounts import config
+from apps.accounts import config, ratelimit
+from apps.accounts.guard import LockedOut
 from apps.accounts.models import RecoveryCode, TotpDevice
 from apps.audit.actions import record_event
 from apps.audit.models import Action, Outcome
@@ -33,6 +34,8 @@ RECOVERY_COUNT = 10
 CHALLENGE_TTL = 300
 CHALLENGE_ATTEMPTS = 5
 STEP = 30
+USER_FAILURES_MAX = 10  # wrong second-factor codes per account ...
+USER_FAILURE_WINDOW = 900  # ... per this many seconds, whatever the mfa_token
 PREFIX = "accounts:mfa"
 
 
@@ -189,6 +192,9 @@ def answer_challenge(token: str, code: str):
     had no authenticator): ``(user, recovery codes or None)``. The token dies on success and
     after ``CHALLENGE_ATTEMPTS`` wrong codes."""
     user = challenge_user(token)
+    # Per account too: a fresh mfa_token per password login must not mean fresh guesses.
+    if ratelimit.count("mfa-user", str(user.pk)) >= USER_FAILURES_MAX:
+        raise LockedOut(USER_FAILURE_WINDOW)
     key = _challenge_key(token)
     recovery = None
     if confirmed_device(user) is None:
@@ -208,5 +214,6 @@ def answer_challenge(token: str, code: str):
         cache.delete(key)
     else:
         cache.set(key, state, CHALLENGE_TTL)
+    ratelimit.hit("mfa-user", str(user.pk), USER_FAILURE_WINDOW)
     record_event(Action.MFA_FAILED, actor=None, target=user, outcome=Outcome.FAILURE)
     raise InvalidMfaCode()

@@ -208,3 +208,16 @@ def test_invitation_acceptance_enrols_when_the_policy_requires(admin_client):
 
     assert response.status_code == 200, response.json()
     assert response.json()["mfa_required"] is True and response.json()["enrolled"] is False
+
+
+def test_wrong_codes_are_capped_per_account_across_mfa_tokens(user_client, user, login):
+    secret, _ = enrol(user_client)
+    for _ in range(2):
+        token = login("alice").json()["mfa_token"]
+        for _ in range(5):
+            login_client().post(MFA_LOGIN, {"mfa_token": token, "code": "000000"}, format="json")
+    token = login("alice").json()["mfa_token"]
+
+    response = login_client().post(MFA_LOGIN, {"mfa_token": token, "code": code_for(secret, 1)}, format="json")
+
+    assert response.status_code == 429 and response["Retry-After"] == "900"

@@ -129,6 +129,8 @@ def mfa_view(request):
             _user, recovery = mfa.answer_challenge(token, form.cleaned_data["code"])
         except mfa.InvalidMfaCode as exc:
             form.add_error("code", exc.message)
+        except LockedOut as exc:
+            form.add_error("code", _("Too many failed attempts. Try again in %(n)d seconds.") % {"n": exc.retry_after})
         except mfa.InvalidMfaToken:
             request.session.pop(MFA_KEY, None)
             return redirect("/login/")
