@@ -246,3 +246,11 @@ def test_unknown_subject_is_404(api_client):
 
 def token_client_for(user):
     return token_client(issue_test_token(user))
+
+
+def test_verify_by_post_keeps_the_code_out_of_urls(api_client, inbox):
+    send(api_client, "register")
+    response = api_client.post(f"{SMS}register/verify/", {"mobile": MOBILE, "code": inbox(MOBILE)}, format="json")
+
+    assert response.status_code == 200 and response.json()["expired"] == 1200
+    assert api_client.get(f"{SMS}register/verify/").status_code == 405
