@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from apps.accounts.actions.invitations import (
     accept_invitation,
     create_invitation,
+    email_invitation,
     find_usable_invitation,
     invitation_url,
 )
@@ -31,7 +32,12 @@ class InvitationCreateView(APIView):
         user = get_object_or_404(get_user_model(), username=username.strip().lower())
         invitation, raw_key = create_invitation(user, actor=request.user)
         body = {"key": raw_key, "url": invitation_url(raw_key), "expires": invitation.expires}
-        return Response(InvitationSerializer(body).data, status=status.HTTP_201_CREATED)
+        data = dict(InvitationSerializer(body).data)
+        send = request.data.get("send", "") if hasattr(request.data, "get") else ""
+        if str(send).lower() == "email":
+            # Mailed to the user (the link then proves the mailbox); "mailed_to" null: deliver it yourself.
+            data["mailed_to"] = email_invitation(user, body["url"])
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class InvitedProfileView(APIView):
