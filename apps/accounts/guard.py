@@ -32,6 +32,7 @@ sleeping, and stores every attempt in the database, which is itself a flood targ
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import math
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
@@ -150,9 +152,7 @@ def _count_failure(scope: str, key: str, label: str) -> None:
 
 
 def _record_lockout(scope: str, key: str, label: str, failures: int, duration: int) -> None:
-    from django.utils import timezone  # noqa: PLC0415 - keep the hot path's imports small
-
-    until = timezone.now() + timezone.timedelta(seconds=duration)
+    until = timezone.now() + dt.timedelta(seconds=duration)
     try:
         with transaction.atomic():
             Lockout.objects.update_or_create(

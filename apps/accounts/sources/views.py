@@ -86,12 +86,10 @@ def callback_view(request, key: str):
     identity = (
         ExternalIdentity.objects.select_related("user").filter(provider=key, external_id=profile.external_id).first()
     )
-    request.GET = request.GET.copy()
-    request.GET["next"] = saved["next"]
     if identity is not None:
         if not identity.user.is_active:
             return _failed(request, key, "inactive")
-        return continue_login(request, identity.user, channel=f"source:{key}")
+        return continue_login(request, identity.user, channel=f"source:{key}", next_url=saved["next"])
     request.session[_pending_key(key)] = {"profile": profile.__dict__, "next": saved["next"], "at": time.time()}
     return HttpResponseRedirect(f"/login/source/{key}/bind/")
 
@@ -115,13 +113,11 @@ def bind_view(request, key: str):
     if pending is None:
         return HttpResponseRedirect("/login/")
     profile, next_url = pending
-    request.GET = request.GET.copy()
-    request.GET["next"] = next_url
     context = {"source": source, "profile": profile, "can_create": source.allows_provisioning()}
     if request.method == "POST" and request.POST.get("action") == "create" and source.allows_provisioning():
         user = _provision(source, profile)
         request.session.pop(_pending_key(key), None)
-        return continue_login(request, user, channel=f"source:{key}")
+        return continue_login(request, user, channel=f"source:{key}", next_url=next_url)
     form = LoginForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -138,7 +134,7 @@ def bind_view(request, key: str):
         else:
             link_external_identity(user, provider=key, external_id=profile.external_id, actor=user, data=profile.data)
             request.session.pop(_pending_key(key), None)
-            return continue_login(request, user, channel=f"source:{key}")
+            return continue_login(request, user, channel=f"source:{key}", next_url=next_url)
     status = 400 if request.method == "POST" else 200
     return render_page(request, "accounts/source_bind.html", form, status=status, **context)
 

@@ -87,24 +87,25 @@ def login_view(request):
     return continue_login(request, user)
 
 
-def continue_login(request, user, *, channel: str = "web"):
+def continue_login(request, user, *, channel: str = "web", next_url: str | None = None):
     """The first factor is proven (password, or an external login source): the second
-    factor if due, then the forced password change if due, then the session."""
+    factor if due, then the forced password change if due, then the session. ``next_url``
+    must already be validated (:func:`safe_next`); by default it is read from the request."""
     if mfa.mfa_needed(user):
         request.session.cycle_key()
         request.session[MFA_KEY] = mfa.open_challenge(user, channel=channel)["mfa_token"]
-        return redirect(f"/login/mfa/?{urlencode({'next': safe_next(request)})}")
-    return _after_all_factors(request, user)
+        return redirect(f"/login/mfa/?{urlencode({'next': next_url or safe_next(request)})}")
+    return _after_all_factors(request, user, next_url=next_url)
 
 
-def _after_all_factors(request, user):
+def _after_all_factors(request, user, *, next_url: str | None = None):
     """Both factors proven: the forced password change if due, else the session."""
     if user.must_reset_password:
         request.session.cycle_key()
         request.session[PENDING_KEY] = {"uid": user.pk, "at": time.time()}
-        return redirect(f"/login/password/?{urlencode({'next': safe_next(request)})}")
+        return redirect(f"/login/password/?{urlencode({'next': next_url or safe_next(request)})}")
     start_session(request, user, via="web+totp" if request.session.pop(MFA_DONE, False) else "web")
-    return HttpResponseRedirect(safe_next(request))
+    return HttpResponseRedirect(next_url or safe_next(request))
 
 
 @sensitive_post_parameters("code")
