@@ -192,6 +192,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "apps.accounts.password_policy.ConfiguredPolicyValidator"},  # config/ password_config
 ]
 AUTHENTICATION_BACKENDS = ["apps.accounts.backends.ArkidBackend"]
 ADMIN_PASSWORD = env("ARKID_ADMIN_PASSWORD")
@@ -274,6 +275,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("ARKID_LOG_LEVEL", "INFO")},
 }
+
+# --- Accounts: brute-force guard, verification codes, MFA (apps.accounts) ---------------
+LOCKOUT_ACCOUNT_DELAY_AFTER = env_int("ARKID_LOCKOUT_ACCOUNT_DELAY_AFTER", 3)
+LOCKOUT_ACCOUNT_THRESHOLD = env_int("ARKID_LOCKOUT_ACCOUNT_THRESHOLD", 10)
+LOCKOUT_IP_DELAY_AFTER = env_int("ARKID_LOCKOUT_IP_DELAY_AFTER", 20)
+LOCKOUT_IP_THRESHOLD = env_int("ARKID_LOCKOUT_IP_THRESHOLD", 100)
+LOCKOUT_BASE_DELAY = env_int("ARKID_LOCKOUT_BASE_DELAY", 1)  # seconds, doubled per failure
+LOCKOUT_MAX_DELAY = env_int("ARKID_LOCKOUT_MAX_DELAY", 60)
+LOCKOUT_DURATION = env_int("ARKID_LOCKOUT_DURATION", 900)
+LOCKOUT_WINDOW = env_int("ARKID_LOCKOUT_WINDOW", 3600)  # failures older than this are forgotten
+CODE_TTL = env_int("ARKID_CODE_TTL", 300)  # seconds a verification code is valid
+CODE_MAX_ATTEMPTS = env_int("ARKID_CODE_MAX_ATTEMPTS", 5)
+CODE_TOKEN_TTL = env_int("ARKID_CODE_TOKEN_TTL", 1200)  # seconds the sms_token/email_token is valid
+CODE_RESEND_INTERVAL = env_int("ARKID_CODE_RESEND_INTERVAL", 60)  # per address
+CODE_MAX_PER_ADDRESS = env_int("ARKID_CODE_MAX_PER_ADDRESS", 10)  # per day
+CODE_MAX_PER_IP = env_int("ARKID_CODE_MAX_PER_IP", 30)  # per hour
+CODE_MAX_PER_ACCOUNT = env_int("ARKID_CODE_MAX_PER_ACCOUNT", 10)  # per hour
+CODE_CAPTCHA_AFTER = env_int("ARKID_CODE_CAPTCHA_AFTER", 3)  # sends per IP per hour without a captcha
+# --- end accounts ----------------------------------------------------------------------
 
 # --- settings_local.py: applied last ---------------------------------------------------
 _local = BASE_DIR / "settings_local.py"

@@ -40,17 +40,24 @@ def find_login_user(identifier: str):
     return matches[0] if len(matches) == 1 else None
 
 
+def check_login_password(user, password: str) -> bool:
+    """Whether ``user`` is active and ``password`` is theirs. ``user`` None (unknown
+    identifier) still costs one hash of a dummy, so timing does not tell the two apart."""
+    if user is None:
+        get_user_model()().set_password(password)
+        return False
+    return bool(user.check_password(password) and user.is_active)
+
+
 class ArkidBackend(BaseBackend):
+    """For ``django.contrib.auth.authenticate``; ArkID's own entry points go through
+    :func:`apps.accounts.guard.verify_password_attempt`, which adds the brute-force guard."""
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
         user = find_login_user(username)
-        if user is None:
-            get_user_model()().set_password(password)  # equalise timing for unknown users
-            return None
-        if user.check_password(password) and user.is_active:
-            return user
-        return None
+        return user if check_login_password(user, password) else None
 
     def get_user(self, user_id):
         User = get_user_model()

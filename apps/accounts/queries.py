@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.models import ApiToken
+from apps.accounts.models import ApiToken, Lockout
 
 
 def active_tokens_of(user) -> QuerySet[ApiToken]:
@@ -26,3 +26,8 @@ def active_token_of(user, token_id) -> ApiToken:
     if token is None:
         raise Http404
     return token
+
+
+def active_lockouts() -> QuerySet[Lockout]:
+    """Locks still in force, newest first (administrators only: the views' default permission)."""
+    return Lockout.objects.filter(until__gt=timezone.now()).order_by("-created", "-id")

@@ -7,9 +7,11 @@ the token check's cached entries stale (apps.accounts.token_cache).
 
 from __future__ import annotations
 
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_delete, post_save, pre_delete
 
 from apps.accounts import token_cache
+from apps.accounts.actions import user_sessions
 from apps.accounts.actions.invitations import void_open_invitations
 from apps.accounts.actions.tokens import revoke_all_tokens
 from apps.accounts.models import ApiToken
@@ -50,7 +52,20 @@ def forget_cached_token(sender, instance: ApiToken, created=False, **kwargs) -> 
         token_cache.forget([instance.key_digest])
 
 
+def remember_session(sender, request, user, **kwargs) -> None:
+    if request is not None:
+        user_sessions.record_session(request, user)
+
+
+def forget_session(sender, request, user, **kwargs) -> None:
+    session = getattr(request, "session", None)
+    if session is not None:
+        user_sessions.forget_session(session.session_key)
+
+
 def connect() -> None:
+    user_logged_in.connect(remember_session, dispatch_uid="accounts.sessions.logged_in")
+    user_logged_out.connect(forget_session, dispatch_uid="accounts.sessions.logged_out")
     post_save.connect(forget_cached_tokens_of_user, sender=User, dispatch_uid="accounts.token_cache.user_saved")
     # pre_delete: the user's tokens are gone by post_delete.
     pre_delete.connect(forget_cached_tokens_of_user, sender=User, dispatch_uid="accounts.token_cache.user_deleted")

@@ -1,8 +1,9 @@
 from celery import shared_task
 
-from apps.accounts.actions import tokens
+from apps.accounts.actions import housekeeping, tokens
 
 
 @shared_task(name="accounts.purge_expired_tokens")
 def purge_expired_tokens() -> dict[str, int]:
-    return tokens.purge_expired_tokens()
+    """Expired API tokens and invitations, then expired lockouts, codes and session records."""
+    return {**tokens.purge_expired_tokens(), **housekeeping.purge_expired_security_rows()}

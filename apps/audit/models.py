@@ -64,6 +64,23 @@ class Action(models.TextChoices):
     MANAGER_GROUP_DELETED = "manager_group.deleted", _("Sub-administrator group deleted")
 
     # Account security: lockout, MFA, verification codes, sessions, config (apps.accounts)
+    LOGIN_REFUSED = "auth.login_refused", _("Login refused while locked out or delayed")
+    LOCKOUT_STARTED = "auth.lockout_started", _("Account or IP locked out after failed logins")
+    LOCKOUT_CLEARED = "auth.lockout_cleared", _("Lockout cleared by an administrator")
+    ACCOUNT_CONFIG_UPDATED = "config.accounts_updated", _("Account, password, SMS or email settings updated")
+    CODE_SENT = "auth.code_sent", _("Verification code sent")
+    CODE_VERIFIED = "auth.code_verified", _("Verification code verified")
+    CODE_REJECTED = "auth.code_rejected", _("Verification code rejected")
+    USER_REGISTERED = "auth.user_registered", _("User registered")
+    PASSWORD_RESET = "auth.password_reset", _("Password reset with a verification code")
+    CONTACT_CHANGED = "auth.contact_changed", _("Mobile or email changed with a verification code")
+    MFA_ENABLED = "auth.mfa_enabled", _("Two-factor authentication enabled")
+    MFA_DISABLED = "auth.mfa_disabled", _("Two-factor authentication disabled")
+    MFA_FAILED = "auth.mfa_failed", _("Wrong two-factor code")
+    MFA_RECOVERY_USED = "auth.mfa_recovery_used", _("Recovery code used")
+    MFA_RECOVERY_REGENERATED = "auth.mfa_recovery_regenerated", _("Recovery codes regenerated")
+    SESSION_ENDED = "auth.session_ended", _("Browser session ended")
+    SESSIONS_ENDED = "auth.sessions_ended", _("All sessions and tokens of a user ended")
 
     # OAuth 2.0 / OIDC (apps.oidc)
 

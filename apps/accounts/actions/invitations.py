@@ -11,6 +11,7 @@ Acceptance locks the invitation row, so two concurrent acceptances cannot both s
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 
 from django.conf import settings
@@ -20,12 +21,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 
+from apps.accounts.actions.mfa import mfa_needed
 from apps.accounts.actions.tokens import issue_token_after_commit
+from apps.accounts.masking import mask_email
 from apps.accounts.models import Invitation, digest
+from apps.accounts.senders import Message, SendFailed, deliver
 from apps.audit.actions import record_event
 from apps.audit.models import Action
 from apps.core.exceptions import DomainError
 from apps.directory.actions.users import set_password, update_user
+
+logger = logging.getLogger("arkid.accounts.invitations")
 
 KEY_BYTES = 32
 
@@ -87,7 +93,7 @@ def _may_enter(invitation: Invitation) -> bool:
 
 
 @transaction.atomic
-def accept_invitation(raw_key: str, password: str) -> tuple[object, str]:
+def accept_invitation(raw_key: str, password: str) -> tuple[object, str | None]:
     """Set the invitee's password, activate the account if the invitation was an activation
     one, use up the invitation; return the user and a fresh raw token."""
     if not raw_key:
@@ -113,4 +119,25 @@ def accept_invitation(raw_key: str, password: str) -> tuple[object, str]:
         changes={"accepted": [None, invitation.accepted]},
         detail={"invitation": invitation.pk, "inviter": invitation.inviter.username if invitation.inviter else ""},
     )
+    if mfa_needed(user):  # the policy requires MFA: enrol through the login challenge first
+        return user, None
     return user, issue_token_after_commit(user, actor=user)
+
+
+def email_invitation(user, url: str) -> str | None:
+    """Mail the activation link to the user's work (else private) email; the masked address
+    on success, ``None`` when there is no address or the mail could not be sent. Opening the
+    link from that mailbox is what proves the address is theirs."""
+    address = user.email or user.private_email
+    if not address:
+        return None
+    body = _("You are invited to activate your account %(username)s. Open this link to set your password: %(url)s") % {
+        "username": user.username,
+        "url": url,
+    }
+    try:
+        deliver(Message("email", address, "", "invitation", _("Activate your account"), body))
+    except SendFailed:
+        logger.exception("mailing the invitation of %s failed", user.pk)
+        return None
+    return mask_email(address)

@@ -13,9 +13,11 @@ from rest_framework.views import APIView
 from apps.accounts.actions.invitations import (
     accept_invitation,
     create_invitation,
+    email_invitation,
     find_usable_invitation,
     invitation_url,
 )
+from apps.accounts.actions.mfa import open_challenge
 from apps.accounts.api.serializers import InvitationAcceptSerializer, InvitationSerializer, InvitedProfileSerializer
 from apps.accounts.login_response import build_login_response
 from apps.accounts.masking import mask_email, mask_mobile
@@ -30,7 +32,12 @@ class InvitationCreateView(APIView):
         user = get_object_or_404(get_user_model(), username=username.strip().lower())
         invitation, raw_key = create_invitation(user, actor=request.user)
         body = {"key": raw_key, "url": invitation_url(raw_key), "expires": invitation.expires}
-        return Response(InvitationSerializer(body).data, status=status.HTTP_201_CREATED)
+        data = dict(InvitationSerializer(body).data)
+        send = request.data.get("send", "") if hasattr(request.data, "get") else ""
+        if str(send).lower() == "email":
+            # Mailed to the user (the link then proves the mailbox); "mailed_to" null: deliver it yourself.
+            data["mailed_to"] = email_invitation(user, body["url"])
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class InvitedProfileView(APIView):
@@ -65,4 +72,6 @@ class InvitedProfileView(APIView):
         serializer = InvitationAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user, token = accept_invitation(serializer.validated_data["key"], serializer.validated_data["password"])
+        if token is None:
+            return Response(open_challenge(user, channel="invitation"))
         return Response(build_login_response(user, token))

@@ -35,6 +35,9 @@ class LoginView(APIView):
         if result is None:
             # Unknown user, wrong password and inactive account: one answer, no enumeration.
             raise InvalidCredentials()
+        if result.challenge is not None:
+            # Second factor due: no token yet; answer with ucenter/login/mfa/.
+            return Response(result.challenge)
         return Response(build_login_response(result.user, result.token))
 
 

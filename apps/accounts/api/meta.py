@@ -13,11 +13,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts import config
 from apps.directory.models import Organization
 
 meta_contributors: list[Callable[[], dict]] = []
 
-# v1's login page switches; none of these login or registration methods exists yet.
+# v1's login page switches.
 ACCOUNT_FLAGS = (
     "support_email",
     "support_mobile",
@@ -48,14 +49,32 @@ def company_config() -> dict:
     }
 
 
+def account_flags() -> dict:
+    """v1's ``support_*``: a method is offered when it is switched on AND its sender works.
+    Login sources (DingTalk, ...) turn their own flags on through :data:`meta_contributors`."""
+    account, sms, email = config.account_config(), config.sms_config(), config.email_config()
+    flags = dict.fromkeys(ACCOUNT_FLAGS, False)
+    flags["support_email"] = account.allow_email and email.is_configured
+    flags["support_mobile"] = account.allow_mobile and sms.is_configured
+    flags["support_email_register"] = account.allow_register and flags["support_email"]
+    flags["support_mobile_register"] = account.allow_register and flags["support_mobile"]
+    flags["support_register"] = flags["support_email_register"] or flags["support_mobile_register"]
+    return flags
+
+
 def build_meta() -> dict:
     body = {
         "company_config": company_config(),
-        "account_config": dict.fromkeys(ACCOUNT_FLAGS, False),
+        "account_config": account_flags(),
         "ding_config": {},
     }
     for contributor in meta_contributors:
-        body.update(contributor())
+        for key, value in contributor().items():
+            # A section both sides fill (account_config's support_ding_qr) is merged, not replaced.
+            if isinstance(value, dict) and isinstance(body.get(key), dict):
+                body[key] = {**body[key], **value}
+            else:
+                body[key] = value
     return body
 
 

@@ -15,8 +15,13 @@ class LoginSerializer(serializers.Serializer):
 class PasswordChangeSerializer(serializers.Serializer):
     # Only read when the caller is not logged in (v1's variant).
     username = serializers.CharField(max_length=254, required=False)
-    old_password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    old_password = serializers.CharField(max_length=4096, trim_whitespace=False, required=False)
     new_password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    # v1's forgotten-password variants: {mobile, sms_token} or {email, email_token}.
+    mobile = serializers.CharField(max_length=64, required=False, default="")
+    sms_token = serializers.CharField(max_length=128, required=False, default="")
+    email = serializers.CharField(max_length=254, required=False, default="")
+    email_token = serializers.CharField(max_length=128, required=False, default="")
 
 
 class InvitationAcceptSerializer(serializers.Serializer):

@@ -35,3 +35,10 @@ def login(api_client):
         return api_client.post(LOGIN_URL, {"username": username, "password": password}, format="json", **extra)
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def relaxed_guard(settings):
+    """Tests of other rules make a few failed logins; the guard's own tests set tight limits."""
+    settings.LOCKOUT_ACCOUNT_DELAY_AFTER = settings.LOCKOUT_IP_DELAY_AFTER = 1000
+    settings.LOCKOUT_ACCOUNT_THRESHOLD = settings.LOCKOUT_IP_THRESHOLD = 2000

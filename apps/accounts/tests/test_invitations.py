@@ -196,3 +196,24 @@ def test_password_change_voids_open_invitations(admin_client, api_client, django
     with django_capture_on_commit_callbacks(execute=True):
         set_password(carol, "An0ther-Str0ng-Pass", actor=carol)
     assert api_client.get(INVITED_URL, {"key": key}).status_code == 404
+
+
+def test_invitation_can_be_mailed_to_the_user(admin_client, caplog):
+    import logging
+
+    from apps.accounts.models import EmailConfig
+
+    EmailConfig(vendor="log").save()
+    create_test_user("mia", email="mia@corp.example", password=None)
+    caplog.set_level(logging.WARNING, logger="arkid.accounts.senders")
+
+    body = admin_client.post("/siteapi/oneid/invitation/user/mia/", {"send": "email"}, format="json").json()
+
+    assert body["mailed_to"] == "m***@corp.example"
+    assert any("mia@corp.example" in r.getMessage() for r in caplog.records)
+
+
+def test_mailing_without_a_sender_reports_null(admin_client):
+    create_test_user("noah", email="noah@corp.example", password=None)
+    body = admin_client.post("/siteapi/oneid/invitation/user/noah/", {"send": "email"}, format="json").json()
+    assert body["mailed_to"] is None and body["url"]

@@ -173,7 +173,7 @@ def test_purge_task_is_registered_under_its_name(user):
     ApiToken.objects.filter(key_digest=digest(raw)).update(expires=timezone.now() - dt.timedelta(days=3))
 
     assert purge_task.name == "accounts.purge_expired_tokens"
-    assert purge_task.apply().get() == {"tokens": 1, "invitations": 0}
+    assert purge_task.apply().get() == {"tokens": 1, "invitations": 0, "lockouts": 0, "codes": 0, "sessions": 0}
 
 
 def test_inactive_users_token_is_401(user):

@@ -1,0 +1,1 @@
+"""Server-rendered pages of the accounts app (login, forced password change, logout)."""
