@@ -1,9 +1,12 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from apps.core import health
+from apps.oidc.views import DiscoveryView
 
 urlpatterns = [
     path("ping/", health.ping, name="ping"),
     path("ready/", health.ready, name="ready"),
     path("siteapi/", include("apps.api.urls")),
+    path("oauth/", include("apps.oidc.urls")),
+    re_path(r"^\.well-known/openid-configuration/?$", DiscoveryView.as_view(), name="openid-configuration"),
 ]

@@ -63,6 +63,12 @@ class Action(models.TextChoices):
     # Account security: lockout, MFA, verification codes, sessions, config (apps.accounts)
 
     # OAuth 2.0 / OIDC (apps.oidc)
+    OAUTH_CLIENT_SECRET_ISSUED = "oauth.client_secret_issued", _("OAuth client secret issued")
+    OAUTH_TOKENS_REVOKED = "oauth.tokens_revoked", _("OAuth tokens of a user revoked (single sign-out)")
+    OAUTH_CODE_REPLAYED = "oauth.code_replayed", _("OAuth authorization code replayed; its tokens revoked")
+    OAUTH_ACCESS_DENIED = "oauth.access_denied", _("OAuth authorization refused: no access to the app")
+    OAUTH_KEYS_ROTATED = "oauth.keys_rotated", _("OIDC signing keys rotated")
+    OAUTH_PURGED = "oauth.purged", _("Expired OAuth tokens and grants purged")
 
     # LDAP (apps.ldap_server)
 

@@ -1,0 +1,158 @@
+"""ArkID's adapter over DOT's request validator: what DOT does not decide for us.
+
+- who may get a token: the app's access permission (apps.permissions), for every grant that
+  names a user (authorization code, password, device code, refresh);
+- password grant: the account's own password check (apps.accounts), with its brute-force
+  guard when there is one;
+- PKCE: required for public clients, optional for confidential ones;
+- claims: ``sub`` is the user's UUID, claims per scope from :mod:`apps.oidc.claims`;
+- ID tokens: signed with the key of the client's algorithm (RS256 or ES256) with its ``kid``;
+- authorization code replay: the tokens issued from the code are revoked (RFC 6749 4.1.2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from jwcrypto import jwt
+from oauth2_provider.models import AccessToken, Grant, RefreshToken, revoke_access_token
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
+
+from apps.oidc import access, claims, keys
+from apps.oidc.models import RedeemedCode
+
+
+def code_digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _password_ok(user, password: str, request) -> bool:
+    """The accounts app's password check (its brute-force guard when there is one)."""
+    try:
+        from apps.accounts.guard import verify_password_attempt  # type: ignore[import-not-found]
+    except ImportError:
+        return user.check_password(password)
+    return bool(verify_password_attempt(user, password, request=request))
+
+
+class ArkidValidator(OAuth2Validator):
+    # Scope releasing each claim; ``sub`` goes out under any scope.
+    oidc_claim_scope = {**claims.CLAIM_SCOPES, "sub": None}
+
+    # --- who may get a token --------------------------------------------------------
+    def is_pkce_required(self, client_id, request):
+        client = request.client
+        if client is None or client.client_id != client_id:
+            client = self._load_application(client_id, request)
+        return client is None or client.client_type == client.CLIENT_PUBLIC
+
+    def validate_user(self, username, password, client, request, *args, **kwargs):
+        from apps.accounts.backends import find_login_user
+
+        user = find_login_user(username or "")
+        if user is None:
+            get_user_model()().set_password(password or "")  # unknown users cost a hash too
+            return False
+        if not user.is_active or not _password_ok(user, password or "", request):
+            return False
+        if not access.may_use(user, client):
+            raise errors.AccessDeniedError(description="You may not use this application.", request=request)
+        request.user = user
+        return True
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
+        # Access taken away since the token was issued: no new tokens.
+        return access.may_use(request.user, client)
+
+    # --- authorization codes: replay revokes what the code produced -----------------
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        if super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return access.may_use(request.user, client)
+        replay = RedeemedCode.objects.filter(code_digest=code_digest(code), application=client).first()
+        if replay is not None:
+            _revoke_issued(replay.access_token_id, replay.token_family)
+        return False
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        access_token = super()._create_access_token(expires, request, token, source_refresh_token)
+        request.arkid_access_token_id = access_token.pk
+        return access_token
+
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
+        refresh = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
+        request.arkid_token_family = refresh.token_family
+        return refresh
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        issued = getattr(request, "arkid_access_token_id", None), getattr(request, "arkid_token_family", None)
+        with transaction.atomic():
+            deleted, _ = Grant.objects.filter(code=code, application=request.client).delete()
+            if not deleted:
+                # A concurrent request redeemed the same code first: a replay.
+                _revoke_issued(*issued)
+                raise errors.InvalidGrantError(request=request)
+            lifetime = max(oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS, 60)
+            RedeemedCode.objects.create(
+                code_digest=code_digest(code),
+                application=request.client,
+                access_token_id=issued[0],
+                token_family=issued[1],
+                expires=timezone.now() + dt.timedelta(seconds=lifetime * 10),
+            )
+
+    # --- claims and ID tokens ---------------------------------------------------------
+    def get_oidc_issuer_endpoint(self, request):
+        return settings.BASE_URL
+
+    def get_discovery_claims(self, request):
+        return ["sub", *claims.CLAIM_SCOPES]
+
+    def get_oidc_claims(self, token, token_handler, request):
+        return claims.claims_for(request.user, request.scopes)
+
+    def get_userinfo_claims(self, request):
+        return claims.claims_for(request.user, request.scopes)
+
+    def finalize_id_token(self, id_token, token, token_handler, request):
+        data, expires = self.get_id_token_dictionary(token, token_handler, request)
+        id_token.update(**data)
+        if "nonce" not in id_token and request.nonce:
+            id_token["nonce"] = request.nonce
+        key = keys.active_key(request.client.algorithm)
+        header = {"typ": "JWT", "alg": key.algorithm, "kid": key.kid}
+        signed = jwt.JWT(header=json.dumps(header), claims=json.dumps(id_token, default=str))
+        signed.make_signed_token(key.jwk)
+        with transaction.atomic():
+            saved = self._save_id_token(id_token["jti"], request, expires)
+        request.access_token = saved
+        request.id_token = saved
+        return signed.serialize()
+
+    def _get_key_for_token(self, token):
+        """The published key named by the token's ``kid`` (ID token hints at end_session)."""
+        from jwcrypto import jws
+
+        parsed = jws.JWS()
+        parsed.deserialize(token)
+        kid = parsed.jose_header.get("kid")
+        loaded = keys.key_by_kid(kid) if kid else None
+        return loaded.jwk if loaded else None
+
+
+def _revoke_issued(access_token_id, token_family) -> None:
+    """Revoke the access token and refresh token family issued from one authorization code."""
+    if token_family:
+        RefreshToken.revoke_family(token_family)
+    if access_token_id:
+        for token in AccessToken.objects.filter(pk=access_token_id):
+            revoke_access_token(token)
