@@ -80,7 +80,10 @@ class ArkidValidator(OAuth2Validator):
             return access.may_use(request.user, client)
         replay = RedeemedCode.objects.filter(code_digest=code_digest(code), application=client).first()
         if replay is not None:
+            from apps.oidc import actions
+
             _revoke_issued(replay.access_token_id, replay.token_family)
+            actions.record_code_replay(client)
         return False
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
