@@ -12,11 +12,12 @@ from apps.oidc import views
 
 app_name = "oauth2_provider"
 
-_OURS = {"authorize", "introspect"}
+_OURS = {"authorize", "introspect", "device-authorization"}
 
 urlpatterns = [
     path("authorize/", views.AuthorizationView.as_view(), name="authorize"),
     path("introspect/", views.IntrospectView.as_view(), name="introspect"),
+    path("device-authorization/", views.DeviceAuthorizationView.as_view(), name="device-authorization"),
     *[p for p in dot_urls.base_urlpatterns if p.name not in _OURS],
     re_path(
         r"^\.well-known/openid-configuration/?$", views.DiscoveryView.as_view(), name="oidc-connect-discovery-info"

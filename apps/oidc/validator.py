@@ -21,10 +21,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from jwcrypto import jwt
-from oauth2_provider.models import AccessToken, Grant, RefreshToken, revoke_access_token
+from oauth2_provider.models import AccessToken, DeviceGrant, Grant, RefreshToken, revoke_access_token
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.oauth2.rfc8628.grant_types.device_code import DeviceCodeGrant
 
 from apps.oidc import access, claims, keys
 from apps.oidc.models import RedeemedCode
@@ -73,6 +74,33 @@ class ArkidValidator(OAuth2Validator):
             return False
         # Access taken away since the token was issued: no new tokens.
         return access.may_use(request.user, client)
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        # The last gate every grant that names a user passes (device code included, whose
+        # user approved on a page that does not know the app's permissions).
+        user = getattr(request, "user", None)
+        if request.grant_type != "client_credentials" and user is not None and not access.may_use(user, request.client):
+            raise errors.AccessDeniedError(description="You may not use this application.", request=request)
+        return super().save_bearer_token(token, request, *args, **kwargs)
+
+    def validate_device_code(self, client_id, code, request, *args, **kwargs):
+        """oauthlib 4 asks the validator (DOT 3.4 predates that). An approved device code is
+        consumed here, atomically: polling again after success gets no second token."""
+        grant = DeviceGrant.objects.filter(device_code=code, client_id=client_id).first()
+        if grant is None:
+            return None
+        if grant.status == grant.AUTHORIZED and grant.expires > timezone.now():
+            consumed = DeviceGrant.objects.filter(pk=grant.pk, status=grant.AUTHORIZED).update(status=grant.EXPIRED)
+            if consumed:
+                request.user = grant.user
+                request.scopes = grant.scope.split()
+                return DeviceCodeGrant.DEVICE_CODE_AUTHORIZED
+            return DeviceCodeGrant.DEVICE_CODE_EXPIRED
+        statuses = {
+            grant.AUTHORIZATION_PENDING: DeviceCodeGrant.DEVICE_CODE_PENDING,
+            grant.DENIED: DeviceCodeGrant.DEVICE_CODE_DENIED,
+        }
+        return statuses.get(grant.status, DeviceCodeGrant.DEVICE_CODE_EXPIRED)
 
     # --- authorization codes: replay revokes what the code produced -----------------
     def validate_code(self, client_id, code, client, request, *args, **kwargs):

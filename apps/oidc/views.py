@@ -110,3 +110,16 @@ class IntrospectView(dot_views.IntrospectTokenView):
             data["sub"] = claims.subject(token.user)
             data["username"] = token.user.get_username()
         return JsonResponse(data)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class DeviceAuthorizationView(dot_views.DeviceAuthorizationView):
+    """DOT 3.4's view with oauthlib 4, which adds a ``scope`` member to the device response
+    that DOT's ``DeviceCodeResponse`` does not take (a TypeError, so a 500). DOT stores the
+    same scopes itself (the request's, else the defaults)."""
+
+    def create_device_authorization_response(self, request):
+        headers, response, status = super().create_device_authorization_response(request)
+        if status == 200 and isinstance(response, dict):
+            response.pop("scope", None)
+        return headers, response, status
