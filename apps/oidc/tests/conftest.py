@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.server
 import secrets
+import threading
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -45,3 +48,36 @@ def rp(admin_user):
 @pytest.fixture
 def bob(db):
     return create_test_user("bob", name="Bob Builder", email="bob@example.com", mobile="+8618812345678")
+
+
+class _Catcher(http.server.BaseHTTPRequestHandler):
+    received: list[dict] = []
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        length = int(self.headers["Content-Length"])
+        type(self).received.append(parse_qs(self.rfile.read(length).decode()))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def logout_receiver():
+    _Catcher.received = []
+    server = http.server.HTTPServer(("127.0.0.1", 18301), _Catcher)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:18301/backchannel", _Catcher.received
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def eager_celery():
+    from arkid.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

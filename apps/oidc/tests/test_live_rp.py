@@ -6,8 +6,6 @@ another subsystem's): it follows nothing, the redirect to the app is read from L
 
 from __future__ import annotations
 
-import http.server
-import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -302,39 +300,6 @@ def test_es256_app_and_key_rotation(base, browser, admin_user):
     _, fresh = sign_in(base, browser, client_id, secret)
     new_header = verify_id_token(base, fresh["id_token"], client_id).header
     assert new_header["kid"] != old_kid and new_header["kid"] in kids
-
-
-class _Catcher(http.server.BaseHTTPRequestHandler):
-    received: list[dict] = []
-
-    def do_POST(self):  # noqa: N802 - http.server's naming
-        length = int(self.headers["Content-Length"])
-        type(self).received.append(parse_qs(self.rfile.read(length).decode()))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def logout_receiver():
-    _Catcher.received = []
-    server = http.server.HTTPServer(("127.0.0.1", 18301), _Catcher)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:18301/backchannel", _Catcher.received
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def eager_celery():
-    from arkid.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def test_end_session_revokes_tokens_and_sends_backchannel_logout(
