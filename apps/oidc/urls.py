@@ -12,10 +12,11 @@ from apps.oidc import views
 
 app_name = "oauth2_provider"
 
-_OURS = {"authorize", "introspect", "device-authorization"}
+_OURS = {"authorize", "token", "introspect", "device-authorization"}
 
 urlpatterns = [
     path("authorize/", views.AuthorizationView.as_view(), name="authorize"),
+    path("token/", views.TokenView.as_view(), name="token"),
     path("introspect/", views.IntrospectView.as_view(), name="introspect"),
     path("device-authorization/", views.DeviceAuthorizationView.as_view(), name="device-authorization"),
     *[p for p in dot_urls.base_urlpatterns if p.name not in _OURS],

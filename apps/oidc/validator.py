@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from jwcrypto import jwt
 from oauth2_provider.models import AccessToken, DeviceGrant, Grant, RefreshToken, revoke_access_token
@@ -28,7 +29,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc8628.grant_types.device_code import DeviceCodeGrant
 
 from apps.oidc import access, claims, keys
-from apps.oidc.models import RedeemedCode
+from apps.oidc.models import Application, RedeemedCode
 
 
 def code_digest(code: str) -> str:
@@ -44,9 +45,66 @@ def _password_ok(user, password: str, request) -> bool:
     return bool(verify_password_attempt(user, password, request=request))
 
 
+def _may_use(user, client, request) -> bool:
+    """:func:`access.may_use`, asked once per token request (several hooks want to know)."""
+    memo = getattr(request, "arkid_access", None)
+    if memo is None or memo[0] != (user.pk, client.pk):
+        memo = request.arkid_access = ((user.pk, client.pk), access.may_use(user, client))
+    return memo[1]
+
+
+def _by_column(model, column: str):
+    """``SELECT * FROM <model's table> WHERE <column> = %s`` as a raw queryset factory.
+
+    A bearer token check (userinfo, protected resources) is one indexed lookup, yet compiling
+    DOT's three-table ORM query costs several times more than running it (measured by
+    bench/bench_oidc.py). Raw querysets skip the compiler and still apply the fields'
+    converters (UUIDs, datetimes), so the instances are the ORM's own.
+    """
+    qn = connection.ops.quote_name
+    sql = f"SELECT * FROM {qn(model._meta.db_table)} WHERE {qn(column)} = %s"  # noqa: S608 - names from _meta
+
+    def fetch(value):
+        rows = list(model.objects.raw(sql, [value]))
+        return rows[0] if rows else None
+
+    return fetch
+
+
+_CLIENT_TTL = 60.0  # seconds
+_clients: dict[int, tuple[float, Application]] = {}
+
+
+def _client_for_bearer(client_id: int):
+    """The client of a bearer token, cached per process for a minute. Only bearer checks use
+    it, and they need nothing of a client that may change: deleting a client deletes its
+    tokens, so the token lookup fails before this cache is read."""
+    cached = _clients.get(client_id)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    client = _by_column(Application, "id")(client_id)
+    if client is not None:
+        if len(_clients) > 1000:
+            _clients.clear()
+        _clients[client_id] = (now + _CLIENT_TTL, client)
+    return client
+
+
 class ArkidValidator(OAuth2Validator):
     # Scope releasing each claim; ``sub`` goes out under any scope.
     oidc_claim_scope = {**claims.CLAIM_SCOPES, "sub": None}
+
+    def _load_access_token(self, token):
+        found = _by_column(AccessToken, "token_checksum")(hashlib.sha256(token.encode()).hexdigest())
+        if found is None:
+            return None
+        # The two rows DOT's select_related would have joined, cached on the token.
+        client = _client_for_bearer(found.application_id) if found.application_id else None
+        user = _by_column(get_user_model(), "id")(found.user_id) if found.user_id else None
+        AccessToken._meta.get_field("application").set_cached_value(found, client)
+        AccessToken._meta.get_field("user").set_cached_value(found, user)
+        return found
 
     # --- who may get a token --------------------------------------------------------
     def is_pkce_required(self, client_id, request):
@@ -64,7 +122,7 @@ class ArkidValidator(OAuth2Validator):
             return False
         if not user.is_active or not _password_ok(user, password or "", request):
             return False
-        if not access.may_use(user, client):
+        if not _may_use(user, client, request):
             raise errors.AccessDeniedError(description="You may not use this application.", request=request)
         request.user = user
         return True
@@ -73,13 +131,17 @@ class ArkidValidator(OAuth2Validator):
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
         # Access taken away since the token was issued: no new tokens.
-        return access.may_use(request.user, client)
+        return _may_use(request.user, client, request)
 
     def save_bearer_token(self, token, request, *args, **kwargs):
         # The last gate every grant that names a user passes (device code included, whose
         # user approved on a page that does not know the app's permissions).
         user = getattr(request, "user", None)
-        if request.grant_type != "client_credentials" and user is not None and not access.may_use(user, request.client):
+        if (
+            request.grant_type != "client_credentials"
+            and user is not None
+            and not _may_use(user, request.client, request)
+        ):
             raise errors.AccessDeniedError(description="You may not use this application.", request=request)
         return super().save_bearer_token(token, request, *args, **kwargs)
 
@@ -105,7 +167,7 @@ class ArkidValidator(OAuth2Validator):
     # --- authorization codes: replay revokes what the code produced -----------------
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
         if super().validate_code(client_id, code, client, request, *args, **kwargs):
-            return access.may_use(request.user, client)
+            return _may_use(request.user, client, request)
         replay = RedeemedCode.objects.filter(code_digest=code_digest(code), application=client).first()
         if replay is not None:
             from apps.oidc import actions
@@ -115,7 +177,20 @@ class ArkidValidator(OAuth2Validator):
         return False
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
-        access_token = super()._create_access_token(expires, request, token, source_refresh_token)
+        # DOT re-parses and re-verifies the ID token it has just signed to find its row;
+        # finalize_id_token below keeps the row on the request instead.
+        id_token = getattr(request, "id_token", None) if token.get("id_token") else None
+        access_token = AccessToken(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            id_token=id_token,
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),
+        )
+        self._set_token_value(access_token, token["access_token"])
+        access_token.save()
         request.arkid_access_token_id = access_token.pk
         return access_token
 
