@@ -2,8 +2,8 @@
 
 - who may get a token: the app's access permission (apps.permissions), for every grant that
   names a user (authorization code, password, device code, refresh);
-- password grant: the account's own password check (apps.accounts), with its brute-force
-  guard when there is one;
+- password grant: the account's own lookup and password check (apps.accounts), failures
+  audited as login failures;
 - PKCE: required for public clients, optional for confidential ones;
 - claims: ``sub`` is the user's UUID, claims per scope from :mod:`apps.oidc.claims`;
 - ID tokens: signed with the key of the client's algorithm (RS256 or ES256) with its ``kid``;
@@ -34,15 +34,6 @@ from apps.oidc.models import Application, RedeemedCode
 
 def code_digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
-
-
-def _password_ok(user, password: str, request) -> bool:
-    """The accounts app's password check (its brute-force guard when there is one)."""
-    try:
-        from apps.accounts.guard import verify_password_attempt  # type: ignore[import-not-found]
-    except ImportError:
-        return user.check_password(password)
-    return bool(verify_password_attempt(user, password, request=request))
 
 
 def _may_use(user, client, request) -> bool:
@@ -114,13 +105,14 @@ class ArkidValidator(OAuth2Validator):
         return client is None or client.client_type == client.CLIENT_PUBLIC
 
     def validate_user(self, username, password, client, request, *args, **kwargs):
+        from apps.accounts.actions.login import record_login_failure
         from apps.accounts.backends import find_login_user
 
         user = find_login_user(username or "")
         if user is None:
             get_user_model()().set_password(password or "")  # unknown users cost a hash too
-            return False
-        if not user.is_active or not _password_ok(user, password or "", request):
+        if user is None or not user.is_active or not user.check_password(password or ""):
+            record_login_failure(username or "", via="oauth_password")
             return False
         if not _may_use(user, client, request):
             raise errors.AccessDeniedError(description="You may not use this application.", request=request)
