@@ -84,3 +84,28 @@ def test_user_without_access_gets_a_page_not_a_code(admin_user, browser):
     response = authorize(browser, client_id, pkce_pair()[1])
     assert response.status_code == 403
     assert b"do not have access to Private" in response.content
+
+
+def test_expired_code_is_refused(rp, browser):
+    import datetime as dt
+
+    from django.utils import timezone
+    from oauth2_provider.models import Grant
+
+    _, client_id, secret = rp
+    verifier, challenge = pkce_pair()
+    code = code_from(authorize(browser, client_id, challenge))
+    Grant.objects.filter(code=code).update(expires=timezone.now() - dt.timedelta(seconds=1))
+    response = exchange(client_id, secret, code, verifier)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_code_of_another_client_is_refused(rp, admin_user, browser):
+    _, client_id, _ = rp
+    _, other_id, other_secret = make_client(admin_user, name="Other")
+    verifier, challenge = pkce_pair()
+    code = code_from(authorize(browser, client_id, challenge))
+    response = exchange(other_id, other_secret, code, verifier)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
