@@ -5,8 +5,10 @@ end-session endpoints are DOT's own views (see urls.py)."""
 
 from __future__ import annotations
 
+import base64
 import calendar
 import hashlib
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.db import transaction
@@ -89,25 +91,47 @@ class JwksView(View):
         return response
 
 
+def _caller_client_id(request) -> str:
+    """The client id the (already authenticated) caller used: HTTP Basic or the form."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.startswith("Basic "):
+        try:
+            decoded = base64.b64decode(header[6:]).decode()
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        return unquote_plus(decoded.split(":", 1)[0])
+    return request.POST.get("client_id", "")
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class IntrospectView(dot_views.IntrospectTokenView):
-    """RFC 7662 for authenticated clients, with ``sub`` = the user's UUID (as in ID tokens)."""
+    """RFC 7662 for authenticated clients, with ``sub`` = the user's UUID (as in ID tokens).
+
+    A client learns only about its own tokens: anyone else's answer ``{"active": false}``, so
+    one app cannot read who is signed in to another (DOT answers any client about any token).
+    """
+
+    def get(self, request, *args, **kwargs):
+        return self.introspect(request.GET.get("token"), _caller_client_id(request))
+
+    def post(self, request, *args, **kwargs):
+        return self.introspect(request.POST.get("token"), _caller_client_id(request))
 
     @staticmethod
-    def get_token_response(token_value=None):
+    def introspect(token_value, caller: str):
         if not token_value:
             missing = {"error": "invalid_request", "error_description": "Token parameter is missing."}
             return JsonResponse(missing, status=400)
         digest = hashlib.sha256(token_value.encode()).hexdigest()
         token = AccessToken.objects.select_related("user", "application").filter(token_checksum=digest).first()
-        if token is None or not token.is_valid():
+        if token is None or not token.is_valid() or token.application is None or token.application.client_id != caller:
             return JsonResponse({"active": False})
         data = {
             "active": True,
             "scope": token.scope,
             "token_type": "Bearer",
             "exp": int(calendar.timegm(token.expires.timetuple())),
-            "client_id": token.application.client_id if token.application else None,
+            "client_id": token.application.client_id,
         }
         if token.user:
             data["sub"] = claims.subject(token.user)

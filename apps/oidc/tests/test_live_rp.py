@@ -327,3 +327,15 @@ def test_end_session_revokes_tokens_and_sends_backchannel_logout(
     assert claims["aud"] == client_id
     assert "http://schemas.openid.net/event/backchannel-logout" in claims["events"]
     assert "nonce" not in claims
+
+
+def test_a_client_cannot_introspect_another_clients_token(base, browser, rp, admin_user):
+    _, client_id, secret = rp
+    _, token = sign_in(base, browser, client_id, secret)
+    _, other_id, other_secret = make_client(admin_user, name="Nosy", grant_types=["client_credentials"])
+    answer = requests.post(
+        f"{base}/oauth/introspect/", data={"token": token["access_token"]}, auth=(other_id, other_secret), timeout=10
+    )
+    assert answer.json() == {"active": False}
+    unauthenticated = requests.post(f"{base}/oauth/introspect/", data={"token": token["access_token"]}, timeout=10)
+    assert unauthenticated.status_code in (401, 403)
