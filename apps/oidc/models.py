@@ -2,8 +2,9 @@
 the ID token signing keys, and the digests of redeemed authorization codes.
 
 DOT keeps its own Grant, AccessToken, RefreshToken and IDToken models; access and refresh
-tokens are stored as SHA-256 checksums only (``COMPLIANT_BCP_RFC9700_TOKEN_STORAGE``) and
-authorization codes as SHA-256 digests (see ``apps.oidc.validator``).
+tokens are stored as SHA-256 checksums only (``COMPLIANT_BCP_RFC9700_TOKEN_STORAGE``).
+Pending authorization codes are DOT's (single use, 60 seconds); once redeemed, only their
+SHA-256 digest is kept, to recognise a replay (``RedeemedCode``).
 """
 
 from __future__ import annotations
