@@ -33,10 +33,15 @@ def pkce_pair() -> tuple[str, str]:
 
 @pytest.fixture(autouse=True)
 def _fresh_keys():
+    """Per-process caches must not carry rows of a rolled-back test into the next one."""
+    from apps.oidc import validator
+
     keys.forget_cached()
     keys._parsed.clear()
+    validator._clients.clear()
     yield
     keys.forget_cached()
+    validator._clients.clear()
 
 
 @pytest.fixture
