@@ -79,3 +79,13 @@ def test_removing_the_protocol_or_the_app_deletes_the_client(admin_client):
     uid = create(admin_client, {"redirect_uris": ["https://rp.example.com/cb"]}, name="Again").json()["uid"]
     assert admin_client.delete(f"{URL}{uid}/").status_code == 204
     assert not Application.objects.exists()
+
+
+def test_oidc_app_is_served_by_oauth_app(admin_client):
+    body = {"name": "V1", "oauth_app": {"redirect_uris": ["https://rp.example.com/cb"]}, "oidc_app": None}
+    response = admin_client.post(URL, body, format="json")
+    assert response.status_code == 201
+    assert response.json()["oidc_app"] is None
+    refused = admin_client.post(URL, {"name": "V1b", "oidc_app": {}}, format="json")
+    assert refused.status_code == 400
+    assert "oauth_app" in refused.json()["oidc_app"][0]
