@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from jwcrypto import jwk
 from oauth2_provider.settings import oauth2_settings
@@ -65,11 +64,9 @@ def _current_row(algorithm: str) -> SigningKey:
     row = SigningKey.objects.filter(algorithm=algorithm, retired__isnull=True).order_by("-id").first()
     if row is not None:
         return row
-    try:
-        with transaction.atomic():
-            return create_key(algorithm)
-    except IntegrityError:  # pragma: no cover - two processes racing on the very first key
-        return SigningKey.objects.filter(algorithm=algorithm, retired__isnull=True).order_by("-id").first()
+    # Two processes racing on the very first key both create one: harmless, both are active
+    # and published, and every process settles on the newest within _TTL.
+    return create_key(algorithm)
 
 
 def active_key(algorithm: str) -> LoadedKey:
