@@ -73,6 +73,7 @@ class DiscoveryView(View):
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "code_challenge_methods_supported": ["S256"],
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", *claims.CLAIM_SCOPES],
+            "authorization_response_iss_parameter_supported": True,
             "backchannel_logout_supported": True,
             "backchannel_logout_session_supported": False,
         }

@@ -25,6 +25,7 @@ SCOPE = "openid profile email phone groups"
 @pytest.fixture
 def base(live_server, settings):
     settings.BASE_URL = live_server.url
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": live_server.url}
     return live_server.url
 
 
@@ -67,6 +68,7 @@ def sign_in(base, browser, client_id, secret):
     assert answer.status_code == 302, answer.text[:500]
     location = answer.headers["Location"]
     assert location.startswith(REDIRECT)
+    assert parse_qs(urlsplit(location).query)["iss"] == [base]  # RFC 9207, against mix-up attacks
     token = rp.fetch_token(f"{base}/oauth/token/", authorization_response=location, code_verifier=verifier)
     return rp, token
 
@@ -105,6 +107,7 @@ def test_code_pkce_id_token_userinfo(base, browser, rp, bob):
     session, token = sign_in(base, browser, client_id, secret)
     claims = verify_id_token(base, token["id_token"], client_id).claims
     assert claims["sub"] == str(bob.uuid)
+    assert session.token["id_token"] == token["id_token"]
     assert claims["nonce"] == "n-0S6"
     info = session.get(f"{base}/oauth/userinfo/", timeout=10).json()
     assert info["sub"] == str(bob.uuid)
