@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "oauth2_provider",
     "apps.core",
     "apps.audit",
     "apps.directory",
@@ -175,6 +176,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "audit-purge-expired": {"task": "audit.purge_expired_events", "schedule": 6 * 3600},
     "accounts-purge-expired-tokens": {"task": "accounts.purge_expired_tokens", "schedule": 3600},
+    "oidc-purge-expired": {"task": "oidc.purge_expired", "schedule": 3600},
 }
 
 # --- Authentication -------------------------------------------------------------------
@@ -183,6 +185,9 @@ PASSWORD_HASHERS = [
     # Accepted on login and upgraded to Argon2id then (Django re-hashes on a match).
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    # OAuth client secrets only (long random strings): see apps.oidc.hashers. Last, so it
+    # never hashes a user password.
+    "apps.oidc.hashers.ClientSecretHasher",
 ]
 ARGON2_TIME_COST = env_int("ARKID_ARGON2_TIME_COST", 3)  # OWASP minimum is 2 passes at 19 MiB
 ARGON2_MEMORY_COST = env_int("ARKID_ARGON2_MEMORY_COST", 24576)  # KiB (24 MiB); ~30-40 ms/hash on 2 cores
@@ -205,6 +210,33 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("ARKID_SECURE_COOKIES", BASE_URL.startswith("https://"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env_int("ARKID_SESSION_AGE", 12 * 3600)
+
+# --- OAuth 2.0 / OpenID Connect provider (apps.oidc; see docs/oidc.md) ----------------
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc.Application"
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "apps.oidc.validator.ArkidValidator",
+    "OAUTH2_SERVER_CLASS": "oauthlib.openid.Server",
+    "OIDC_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "SCOPES_BACKEND_CLASS": "apps.oidc.claims.Scopes",
+    "DEFAULT_SCOPES": ["openid"],
+    "CLIENT_SECRET_HASHER": "arkid_client_sha256",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("ARKID_OAUTH_ACCESS_TOKEN_LIFETIME", 3600),
+    "ID_TOKEN_EXPIRE_SECONDS": env_int("ARKID_OAUTH_ID_TOKEN_LIFETIME", 3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("ARKID_OAUTH_REFRESH_TOKEN_LIFETIME", 30 * 24 * 3600),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,  # no access tokens in query strings
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,  # RFC 9207 iss in authorization responses
+    "OIDC_ISS_ENDPOINT": BASE_URL,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "OAUTH_DEVICE_VERIFICATION_URI": f"{BASE_URL}/oauth/device/",
+}
 
 # --- Secrets at rest ------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first; older keys still decrypt (rotation). When

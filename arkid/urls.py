@@ -1,10 +1,13 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from apps.core import health
+from apps.oidc.views import DiscoveryView
 
 urlpatterns = [
     path("ping/", health.ping, name="ping"),
     path("ready/", health.ready, name="ready"),
     path("siteapi/", include("apps.api.urls")),
     path("", include("apps.accounts.web.urls")),  # /login/, /logout/
+    path("oauth/", include("apps.oidc.urls")),
+    re_path(r"^\.well-known/openid-configuration/?$", DiscoveryView.as_view(), name="openid-configuration"),
 ]

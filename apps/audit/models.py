@@ -83,6 +83,12 @@ class Action(models.TextChoices):
     SESSIONS_ENDED = "auth.sessions_ended", _("All sessions and tokens of a user ended")
 
     # OAuth 2.0 / OIDC (apps.oidc)
+    OAUTH_CLIENT_SECRET_ISSUED = "oauth.client_secret_issued", _("OAuth client secret issued")
+    OAUTH_TOKENS_REVOKED = "oauth.tokens_revoked", _("OAuth tokens of a user revoked (single sign-out)")
+    OAUTH_CODE_REPLAYED = "oauth.code_replayed", _("OAuth authorization code replayed; its tokens revoked")
+    OAUTH_ACCESS_DENIED = "oauth.access_denied", _("OAuth authorization refused: no access to the app")
+    OAUTH_KEYS_ROTATED = "oauth.keys_rotated", _("OIDC signing keys rotated")
+    OAUTH_PURGED = "oauth.purged", _("Expired OAuth tokens and grants purged")
 
     # LDAP (apps.ldap_server)
 

@@ -7,8 +7,10 @@ never stored in clear), describe it (``detail``, with v1's ``more_detail`` list 
 and take it away (``remove``). Which protocols an app uses is recorded in ``AppProtocol`` rows;
 ``config`` there never holds a secret.
 
-OAuth 2.0 / OIDC and SAML belong to later issues: they are listed in :data:`UNAVAILABLE` so a
-client sending them gets a clear 400 instead of a silently ignored field.
+``oauth_app`` (OAuth 2.0 / OIDC) is registered by apps.oidc when it is installed. SAML belongs
+to a later issue and ``oidc_app`` is served by ``oauth_app``: both are listed in
+:data:`UNAVAILABLE` so a client sending them gets a clear 400 instead of a silently ignored
+field.
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ from apps.permissions.models import App, AppProtocol
 
 # Protocols v1 had that are not implemented yet, with the message a client gets for them.
 UNAVAILABLE = {
-    "oauth_app": gettext_lazy(
-        "OAuth 2.0 / OIDC is not available yet: it comes with the OIDC provider. Use ldap_app or http_app for now."
-    ),
-    "oidc_app": gettext_lazy("OIDC is not available yet: it comes with the OIDC provider."),
+    # v1 listed OIDC apart; here one oauth_app client serves both (scope openid). Kept so v1
+    # bodies keep the key and an echoed "oidc_app": null stays harmless.
+    "oidc_app": gettext_lazy("OpenID Connect is configured with oauth_app (request the openid scope)."),
     "saml_app": gettext_lazy("SAML is not available yet."),
 }
 

@@ -110,14 +110,17 @@ def test_bad_fields_and_unknown_or_unavailable_protocols_are_refused_by_field(ad
     errors = exc.value.message_dict
     assert set(errors) == {"name", "allow_any_user"}  # fields are checked before protocols
     with pytest.raises(ValidationError) as exc:
-        create_app(actor=admin_user, name="A", protocols={"oauth_app": {"redirect_uris": "x"}, "x_app": {}})
-    assert "OAuth 2.0 / OIDC is not available yet" in exc.value.message_dict["oauth_app"][0]
+        create_app(
+            actor=admin_user, name="A", protocols={"saml_app": {}, "oauth_app": {"redirect_uris": "x"}, "x_app": {}}
+        )
+    assert "SAML is not available yet" in exc.value.message_dict["saml_app"][0]
+    assert "not an http(s) URL" in exc.value.message_dict["oauth_app"][0]
     assert exc.value.message_dict["x_app"] == ["Unknown protocol."]
     assert not App.objects.exists()
 
 
 def test_a_null_unavailable_protocol_is_ignored(admin_user):
-    app, _ = create_app(actor=admin_user, name="A", protocols={"oauth_app": None, "http_app": {}})
+    app, _ = create_app(actor=admin_user, name="A", protocols={"saml_app": None, "http_app": {}})
     assert list(app.protocols.values_list("name", flat=True)) == ["http_app"]
 
 

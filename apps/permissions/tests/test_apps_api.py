@@ -96,16 +96,22 @@ def test_form_encoded_post_works_like_v1(admin_client):
     assert response.json()["auth_protocols"] == ["HTTP"]
 
 
-def test_oauth_app_answers_400_until_oidc_exists(admin_client):
+def test_v1_oauth_app_creates_a_client(admin_client):
     oauth = {
         "redirect_uris": "https://rp.example.org/cb",
         "client_type": "public",
         "authorization_grant_type": "implicit",
     }
     response = admin_client.post(URL, {"name": "RP", "oauth_app": oauth, "auth_protocols": ["OAuth2.0"]}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["oauth_app"]["client_id"]
+    assert body["oauth_app"]["allow_implicit"] is True
+    assert body["oauth_app"]["client_type"] == "public"
+    # The API answers with the SAML 400 the OAuth protocol had before it existed.
+    response = admin_client.post(URL, {"name": "S", "saml_app": {}}, format="json")
     assert response.status_code == 400
-    assert "OAuth 2.0 / OIDC is not available yet" in response.json()["oauth_app"][0]
-    assert not App.objects.exists()
+    assert "SAML is not available yet" in response.json()["saml_app"][0]
 
 
 @pytest.mark.parametrize(

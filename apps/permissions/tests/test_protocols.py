@@ -22,10 +22,10 @@ def fresh_cache():
     cache.clear()
 
 
-def test_only_ldap_and_http_are_registered_and_oauth_is_marked_unavailable():
-    assert set(protocols.registry) == {"ldap_app", "http_app"}
-    assert protocols.handler_for("oauth_app") is None
-    assert "OAuth 2.0 / OIDC is not available yet" in str(protocols.UNAVAILABLE["oauth_app"])
+def test_oauth_is_registered_by_the_oidc_app_and_saml_is_marked_unavailable():
+    assert set(protocols.registry) == {"ldap_app", "http_app", "oauth_app"}
+    assert protocols.handler_for("oauth_app").label == "OAuth2.0"
+    assert "SAML is not available yet" in str(protocols.UNAVAILABLE["saml_app"])
     assert protocols.known_names()[:3] == ["oauth_app", "http_app", "ldap_app"]
 
 

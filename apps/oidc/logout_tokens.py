@@ -1,0 +1,33 @@
+"""OIDC Back-Channel Logout 1.0 logout tokens: a signed JWT telling an app that the user's
+session at ArkID ended (``sub``, no ``nonce``, the back-channel logout event)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from django.conf import settings
+from jwcrypto import jwt
+
+from apps.oidc import keys
+
+EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+def logout_token(client_id: str, subject: str, algorithm: str = "RS256") -> str:
+    key = keys.active_key(algorithm)
+    now = int(time.time())
+    claims = {
+        "iss": settings.BASE_URL,
+        "aud": client_id,
+        "iat": now,
+        "exp": now + 120,
+        "jti": str(uuid.uuid4()),
+        "sub": subject,
+        "events": {EVENT: {}},
+    }
+    header = {"typ": "logout+jwt", "alg": key.algorithm, "kid": key.kid}
+    token = jwt.JWT(header=json.dumps(header), claims=json.dumps(claims))
+    token.make_signed_token(key.jwk)
+    return token.serialize()

@@ -1,0 +1,42 @@
+"""Single sign-out (connected in OidcConfig.ready): logging out of ArkID, changing the password
+or being deactivated revokes every OAuth token of the user and tells the apps that asked for
+it (OIDC Back-Channel Logout), from a Celery task so a slow app never delays the logout."""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_out
+from django.db import transaction
+from django.db.models.signals import post_save
+
+from apps.directory import signals as directory_signals
+from apps.directory.models import User
+
+
+def sign_out(user, reason: str) -> None:
+    from apps.oidc import actions, tasks
+
+    targets = actions.revoke_user_tokens(user, reason=reason)
+    subject = str(user.uuid)
+    for target in targets:
+        transaction.on_commit(lambda t=target: tasks.send_backchannel_logout.delay(t["client_id"], t["uri"], subject))
+
+
+def on_logged_out(sender, request=None, user=None, **kwargs) -> None:
+    if user is not None and getattr(user, "pk", None) is not None:
+        sign_out(user, "logout")
+
+
+def on_password_changed(sender, user, **kwargs) -> None:
+    sign_out(user, "password_changed")
+
+
+def on_user_saved(sender, instance: User, created=False, update_fields=None, **kwargs) -> None:
+    if created or instance.is_active or (update_fields is not None and "is_active" not in update_fields):
+        return
+    sign_out(instance, "user_deactivated")
+
+
+def connect() -> None:
+    user_logged_out.connect(on_logged_out, dispatch_uid="oidc.sign_out.logout")
+    directory_signals.password_changed.connect(on_password_changed, dispatch_uid="oidc.sign_out.password")
+    post_save.connect(on_user_saved, sender=User, dispatch_uid="oidc.sign_out.deactivated")

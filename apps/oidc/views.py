@@ -1,0 +1,175 @@
+"""The provider's HTTP endpoints that differ from DOT's: authorization (the app's access
+permission), discovery and JWKS (issuer = ARKID_BASE_URL, RS256 and ES256 keys), and
+introspection (``sub`` as everywhere else). Token, revocation, userinfo, device and
+end-session endpoints are DOT's own views (see urls.py)."""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import hashlib
+from urllib.parse import unquote_plus
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from oauth2_provider import views as dot_views
+from oauth2_provider.models import AccessToken
+from oauth2_provider.signals import app_authorized
+
+from apps.oidc import access, actions, claims, keys
+from apps.oidc.models import Application
+
+
+class AuthorizationView(dot_views.AuthorizationView):
+    """DOT's consent flow, refused with a clear page to users without access to the app."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.method in ("GET", "POST"):
+            data = request.GET if request.method == "GET" else request.POST
+            client = Application.objects.select_related("app").filter(client_id=data.get("client_id", "")).first()
+            if client is not None and not access.may_use(request.user, client):
+                actions.record_access_denied(client, request.user)
+                return render(request, "oidc/no_access.html", {"app": client.app}, status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _url(path: str) -> str:
+    return f"{settings.BASE_URL}{path}"
+
+
+class DiscoveryView(View):
+    """OpenID Provider Metadata, every URL from ARKID_BASE_URL (right behind a proxy)."""
+
+    def get(self, request):
+        data = {
+            "issuer": settings.BASE_URL,
+            "authorization_endpoint": _url("/oauth/authorize/"),
+            "token_endpoint": _url("/oauth/token/"),
+            "userinfo_endpoint": _url("/oauth/userinfo/"),
+            "jwks_uri": _url("/oauth/.well-known/jwks.json"),
+            "revocation_endpoint": _url("/oauth/revoke_token/"),
+            "introspection_endpoint": _url("/oauth/introspect/"),
+            "end_session_endpoint": _url("/oauth/logout/"),
+            "device_authorization_endpoint": _url("/oauth/device-authorization/"),
+            "scopes_supported": list(claims.SCOPES),
+            "response_types_supported": ["code", "token", "id_token", "id_token token"],
+            "response_modes_supported": ["query", "fragment"],
+            "grant_types_supported": [
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "password",
+                "implicit",
+                "urn:ietf:params:oauth:grant-type:device_code",
+            ],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": list(keys.ALGORITHMS),
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "code_challenge_methods_supported": ["S256"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", *claims.CLAIM_SCOPES],
+            "authorization_response_iss_parameter_supported": True,
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": False,
+        }
+        response = JsonResponse(data)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+class JwksView(View):
+    """The active keys and the retired ones whose ID tokens may not have expired yet."""
+
+    def get(self, request):
+        response = JsonResponse(keys.jwks())
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+
+def _caller_client_id(request) -> str:
+    """The client id the (already authenticated) caller used: HTTP Basic or the form."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.startswith("Basic "):
+        try:
+            decoded = base64.b64decode(header[6:]).decode()
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        return unquote_plus(decoded.split(":", 1)[0])
+    return request.POST.get("client_id", "")
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class IntrospectView(dot_views.IntrospectTokenView):
+    """RFC 7662 for authenticated clients, with ``sub`` = the user's UUID (as in ID tokens).
+
+    A client learns only about its own tokens: anyone else's answer ``{"active": false}``, so
+    one app cannot read who is signed in to another (DOT answers any client about any token).
+    """
+
+    def get(self, request, *args, **kwargs):
+        return self.introspect(request.GET.get("token"), _caller_client_id(request))
+
+    def post(self, request, *args, **kwargs):
+        return self.introspect(request.POST.get("token"), _caller_client_id(request))
+
+    @staticmethod
+    def introspect(token_value, caller: str):
+        if not token_value:
+            missing = {"error": "invalid_request", "error_description": "Token parameter is missing."}
+            return JsonResponse(missing, status=400)
+        digest = hashlib.sha256(token_value.encode()).hexdigest()
+        token = AccessToken.objects.select_related("user", "application").filter(token_checksum=digest).first()
+        if token is None or not token.is_valid() or token.application is None or token.application.client_id != caller:
+            return JsonResponse({"active": False})
+        data = {
+            "active": True,
+            "scope": token.scope,
+            "token_type": "Bearer",
+            "exp": int(calendar.timegm(token.expires.timetuple())),
+            "client_id": token.application.client_id,
+        }
+        if token.user:
+            data["sub"] = claims.subject(token.user)
+            data["username"] = token.user.get_username()
+        return JsonResponse(data)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class DeviceAuthorizationView(dot_views.DeviceAuthorizationView):
+    """DOT 3.4's view with oauthlib 4, which adds a ``scope`` member to the device response
+    that DOT's ``DeviceCodeResponse`` does not take (a TypeError, so a 500). DOT stores the
+    same scopes itself (the request's, else the defaults)."""
+
+    def create_device_authorization_response(self, request):
+        headers, response, status = super().create_device_authorization_response(request)
+        if status == 200 and isinstance(response, dict):
+            response.pop("scope", None)
+        return headers, response, status
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class TokenView(dot_views.TokenView):
+    """DOT's token endpoint in one transaction (the ID token, access and refresh tokens of a
+    grant are written together, or not at all: one commit instead of two), and without the
+    query that re-reads the token just issued when nobody listens to DOT's
+    ``app_authorized`` signal (nobody does in ArkID)."""
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().post(request, *args, **kwargs)
+
+    @method_decorator(sensitive_post_parameters("password", "client_secret"))
+    def authorization_flow_token_response(self, request, *args, **kwargs):
+        if app_authorized.has_listeners():
+            return super().authorization_flow_token_response(request, *args, **kwargs)
+        _url, headers, body, status = self.create_token_response(request)
+        response = HttpResponse(content=body, status=status)
+        for key, value in headers.items():
+            response[key] = value
+        return response
