@@ -65,6 +65,9 @@ class Action(models.TextChoices):
     # OAuth 2.0 / OIDC (apps.oidc)
 
     # LDAP (apps.ldap_server)
+    LDAP_BIND_SUCCEEDED = "ldap.bind_succeeded", _("LDAP bind succeeded")
+    LDAP_BIND_FAILED = "ldap.bind_failed", _("LDAP bind failed")
+    LDAP_SECRET_ISSUED = "ldap.secret_issued", _("LDAP service secret issued")
 
     # DingTalk (apps.dingtalk)
 

@@ -1,0 +1,102 @@
+"""A live LDAP server in a background thread, on a port in 18400-18499, over the test database."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import importlib
+import socket
+import threading
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.apps import apps as django_apps
+
+from apps.ldap_server import dit
+from apps.ldap_server.server import LdapServer, Limits, tls_context
+
+PORTS = range(18400, 18500)
+BASE = "dc=example,dc=org"
+
+
+def free_port(skip: int = 0) -> int:
+    for port in PORTS:
+        if port == skip:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 18400-18499")
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 / localhost."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_path), str(key_path)
+
+
+class LiveServer:
+    def __init__(self, tls_files, limits: Limits):
+        self.loop = asyncio.new_event_loop()
+        self.server = LdapServer(dit.DirectoryView(BASE), ssl_context=tls_context(*tls_files), limits=limits)
+        self.port = free_port()
+        self.ldaps_port = free_port(skip=self.port)
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        future = asyncio.run_coroutine_threadsafe(self.server.start("127.0.0.1", self.port, self.ldaps_port), self.loop)
+        future.result(timeout=30)
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+
+    @property
+    def url(self) -> str:
+        return f"ldap://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def limits() -> Limits:
+    return Limits()
+
+
+@pytest.fixture
+def live_ldap(transactional_db, settings, tls_files, limits):
+    settings.LDAP_BASE_DN = BASE
+    settings.LDAP_ADMIN_PASSWORD = "admin-secret"
+    # transactional_db empties every table, including the built-in group types a migration made.
+    builtin = importlib.import_module("apps.directory.migrations.0002_builtin_group_types")
+    builtin.create_builtin_types(django_apps, None)
+    live = LiveServer(tls_files, limits)
+    live.start()
+    yield live
+    live.stop()
