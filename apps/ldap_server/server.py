@@ -218,6 +218,11 @@ class LdapServer:
             except BerError as exc:
                 writer.write(self._notice(Result.PROTOCOL_ERROR, str(exc)))
                 return
+            except Exception:
+                # A bug must cost one connection, never the server.
+                logger.exception("LDAP request failed")
+                writer.write(self._notice(Result.OTHER, "internal error"))
+                return
             if not keep_going:
                 return
             if writer.transport.get_write_buffer_size() > 1 << 20:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import importlib
+import ipaddress
 import socket
 import threading
 
+import ldap3
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -15,11 +17,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.apps import apps as django_apps
 
+from apps.directory.tests.factories import add_member, create_test_group, create_test_user
 from apps.ldap_server import dit
 from apps.ldap_server.server import LdapServer, Limits, tls_context
 
 PORTS = range(18400, 18500)
 BASE = "dc=example,dc=org"
+PEOPLE = f"ou=people,{BASE}"
 
 
 def free_port(skip: int = 0) -> int:
@@ -49,7 +53,11 @@ def tls_files(tmp_path_factory):
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     folder = tmp_path_factory.mktemp("tls")
@@ -73,6 +81,14 @@ class LiveServer:
         self.thread.start()
         future = asyncio.run_coroutine_threadsafe(self.server.start("127.0.0.1", self.port, self.ldaps_port), self.loop)
         future.result(timeout=30)
+
+    def sync(self) -> None:
+        """Apply pending directory changes now (the server also does it on its own timer)."""
+
+        async def poll():
+            self.server.reader.apply(await self.server._db(self.server.reader.fetch))
+
+        asyncio.run_coroutine_threadsafe(poll(), self.loop).result(timeout=10)
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(timeout=10)
@@ -100,3 +116,44 @@ def live_ldap(transactional_db, settings, tls_files, limits):
     live.start()
     yield live
     live.stop()
+
+
+@pytest.fixture
+def tree(live_ldap):
+    """Two departments (one nested), a role, four active users and one inactive."""
+    alice = create_test_user("alice", name="Alice Liddell", email="Alice@Example.org", mobile="+8613800000001",
+                             employee_number="E1", position="Engineer")  # fmt: skip
+    bob = create_test_user("bob", name="Bob Stone", email="bob@example.org", employee_number="E2")
+    carol = create_test_user("carol", name="Carol Chen", email="carol@example.org", employee_number="E10")
+    create_test_user("dave", name="Dave Gone", is_active=False)
+    eng = create_test_group("Engineering", uid="eng")
+    backend = create_test_group("Backend", uid="backend", parent=eng)
+    admins = create_test_group("Admins", uid="admins", type_key="role")
+    add_member(eng, alice)
+    add_member(backend, bob)
+    add_member(admins, alice)
+    add_member(admins, carol)
+    return {"alice": alice, "bob": bob, "carol": carol, "eng": eng, "backend": backend}
+
+
+def connect(live, user=f"cn=admin,{BASE}", password="admin-secret") -> ldap3.Connection:
+    live.sync()
+    server = ldap3.Server("127.0.0.1", port=live.port, get_info=ldap3.NONE)
+    return ldap3.Connection(server, user=user, password=password, auto_bind=True, raise_exceptions=False)
+
+
+def raw_exchange(port: int, data: bytes, timeout: float = 5.0) -> bytes:
+    """Send raw bytes, return the first whole message of the reply (b"" when closed)."""
+    from apps.ldap_server import ber
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        buffer = b""
+        while True:
+            length = ber.message_length(buffer, 1 << 20)
+            if length is not None and len(buffer) >= length:
+                return buffer[:length]
+            chunk = sock.recv(65536)
+            if not chunk:
+                return buffer
+            buffer += chunk

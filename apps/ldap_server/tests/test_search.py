@@ -6,40 +6,7 @@ import ldap3
 import pytest
 from ldap3.core.exceptions import LDAPInvalidFilterError
 
-from apps.directory.tests.factories import add_member, create_test_group, create_test_user
-from apps.ldap_server.tests.conftest import BASE
-
-PEOPLE = f"ou=people,{BASE}"
-
-
-@pytest.fixture
-def tree(live_ldap):
-    """Two departments (one nested), a role, four active users and one inactive."""
-    alice = create_test_user("alice", name="Alice Liddell", email="Alice@Example.org", mobile="+8613800000001",
-                             employee_number="E1", position="Engineer")  # fmt: skip
-    bob = create_test_user("bob", name="Bob Stone", email="bob@example.org", employee_number="E2")
-    carol = create_test_user("carol", name="Carol Chen", email="carol@example.org", employee_number="E10")
-    create_test_user("dave", name="Dave Gone", is_active=False)
-    eng = create_test_group("Engineering", uid="eng")
-    backend = create_test_group("Backend", uid="backend", parent=eng)
-    admins = create_test_group("Admins", uid="admins", type_key="role")
-    add_member(eng, alice)
-    add_member(backend, bob)
-    add_member(admins, alice)
-    add_member(admins, carol)
-    return {"alice": alice, "bob": bob, "carol": carol, "eng": eng, "backend": backend}
-
-
-def connect(live, user=f"cn=admin,{BASE}", password="admin-secret") -> ldap3.Connection:
-    live.server.view.load(_fetch())
-    server = ldap3.Server("127.0.0.1", port=live.port, get_info=ldap3.NONE)
-    return ldap3.Connection(server, user=user, password=password, auto_bind=True, raise_exceptions=False)
-
-
-def _fetch():
-    from apps.ldap_server.dit import fetch_all
-
-    return fetch_all()
+from apps.ldap_server.tests.conftest import BASE, PEOPLE, connect
 
 
 def uids(conn, flt, base=PEOPLE, scope=ldap3.SUBTREE) -> set[str]:
@@ -164,6 +131,15 @@ def test_root_dse_and_subschema(tree, live_ldap):
     assert "1.2.840.113556.1.4.319" in [c[0] for c in server.info.supported_controls]
     assert "memberOf" in server.schema.attribute_types
     conn.unbind()
+
+
+def test_root_dse_is_readable_without_a_bind(live_ldap):
+    server = ldap3.Server("127.0.0.1", port=live_ldap.port, get_info=ldap3.NONE)
+    conn = ldap3.Connection(server, auto_bind=False, raise_exceptions=False)
+    conn.open()
+    conn.search("", "(objectClass=*)", search_scope=ldap3.BASE, attributes=["namingContexts", "supportedExtension"])
+    assert conn.entries[0].namingContexts.values == [BASE]
+    assert "1.3.6.1.4.1.4203.1.11.3" in conn.entries[0].supportedExtension.values
 
 
 def test_compare(tree, live_ldap):
