@@ -38,6 +38,7 @@ class Principal:
     dn: str = ""
     users: frozenset[int] | None = None  # user pks visible; None: all
     groups: frozenset[int] | None = None  # group pks visible; None: all
+    pending_user: int | None = None  # a user whose visible sets are computed at first read
 
     def authzid(self) -> str:
         return f"dn:{self.dn}" if self.dn else ""
@@ -147,7 +148,6 @@ def _app_bind(dn: str, app_uid: str, password: str, peer: str) -> Principal:
 
 
 def _user_bind(dn: str, username: str, password: str, peer: str) -> Principal:
-    from apps.directory import visibility
     from apps.directory.models import User
     from apps.ldap_server.protocol import Result
 
@@ -165,7 +165,19 @@ def _user_bind(dn: str, username: str, password: str, peer: str) -> Principal:
     _audit(True, dn, peer, user=user, target=user)
     if user.is_admin:
         return Principal("user", dn)
+    # Many clients bind only to check a password: the visible sets wait for the first read.
+    return Principal("user", dn, pending_user=user.pk)
+
+
+def resolve(principal: Principal) -> Principal:
+    """The principal with its visible sets computed (the directory's visibility rules)."""
+    from apps.directory import visibility
+    from apps.directory.models import User
+
+    user = User.objects.filter(pk=principal.pending_user, is_active=True).first()
+    if user is None:
+        return Principal(principal.kind, principal.dn, users=frozenset(), groups=frozenset())
     viewer = visibility.viewer_for(user)
     users = frozenset(visibility.visible_users(viewer).values_list("id", flat=True))
     groups = frozenset(visibility.fully_visible_groups(viewer).values_list("id", flat=True))
-    return Principal("user", dn, users=users, groups=groups)
+    return Principal(principal.kind, principal.dn, users=users, groups=groups)

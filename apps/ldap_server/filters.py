@@ -13,6 +13,7 @@ from apps.ldap_server import matching
 from apps.ldap_server.dit import DirectoryView, Entry
 
 UNDEFINED = None
+_EMPTY: frozenset[str] = frozenset()
 
 
 class InappropriateMatching(Exception):
@@ -128,13 +129,14 @@ def _extensible(view: DirectoryView, entry: Entry, filt: tuple) -> bool | None:
     return found
 
 
-def candidates(view: DirectoryView, filt: tuple) -> set[str] | None:
-    """Normalised DNs that may match ``filt``, from the indexes; None means "scan everything"."""
+def candidates(view: DirectoryView, filt: tuple) -> set[str] | frozenset[str] | None:
+    """Normalised DNs that may match ``filt``, from the indexes; None means "scan everything".
+    The sets returned may be the indexes' own: callers only read them."""
     kind = filt[0]
     if kind in ("eq", "approx"):
         attr = filt[1].lower()
         if attr in view.index:
-            return set(view.index[attr].get(matching.normalize(attr, filt[2]), ()))
+            return view.index[attr].get(matching.normalize(attr, filt[2]), _EMPTY)  # shared: read only
         if attr == "memberof":
             return view.members_of_group_dn(matching.normalize_dn(filt[2]))
         if attr in ("member", "uniquemember"):

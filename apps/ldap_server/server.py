@@ -243,6 +243,9 @@ class LdapServer:
             code = Result.UNAVAILABLE_CRITICAL_EXTENSION
             writer.write(p.envelope(mid, p.result(p.RESPONSE_TAGS[tag], code, message=unsupported.oid)))
             return True
+        pending = session.principal is not None and session.principal.pending_user is not None
+        if pending and tag in (p.SEARCH_REQUEST, p.COMPARE_REQUEST):
+            session.principal = await self._db(auth.resolve, session.principal)
         if tag == p.BIND_REQUEST:
             writer.write(p.envelope(mid, await self._bind(p.parse_bind(message.op), session)))
         elif tag == p.SEARCH_REQUEST:
