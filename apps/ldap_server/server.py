@@ -68,6 +68,7 @@ class LdapServer:
         self.servers: list[asyncio.AbstractServer] = []
         self.reader: changes.ChangeReader | None = None
         self.wake = asyncio.Event()
+        self._poll_lock = asyncio.Lock()
         self._cookies = count(1)
         self._tasks: set[asyncio.Task] = set()
         self.writers: set[asyncio.StreamWriter] = set()
@@ -135,12 +136,18 @@ class LdapServer:
                 await asyncio.wait_for(self.wake.wait(), changes.POLL_INTERVAL)
             self.wake.clear()
             try:
-                self.reader.apply(await self._db(self.reader.fetch))
+                await self.poll_changes()
                 if time.monotonic() - last_prune > 60:
                     last_prune = time.monotonic()
                     await self._db(changes.prune)
             except Exception:  # noqa: BLE001 - a failed poll is retried on the next tick
                 logger.exception("LDAP change feed poll failed")
+
+    async def poll_changes(self) -> None:
+        """Fetch pending changes (worker thread) and apply them (here, on the loop); one at a
+        time, so a fetch never marks rows seen that another poll is still applying."""
+        async with self._poll_lock:
+            self.reader.apply(await self._db(self.reader.fetch))
 
     def _start_redis_listener(self) -> None:
         """With Redis, a published change wakes the poller at once instead of at the next tick."""

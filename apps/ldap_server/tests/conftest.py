@@ -85,10 +85,7 @@ class LiveServer:
     def sync(self) -> None:
         """Apply pending directory changes now (the server also does it on its own timer)."""
 
-        async def poll():
-            self.server.reader.apply(await self.server._db(self.server.reader.fetch))
-
-        asyncio.run_coroutine_threadsafe(poll(), self.loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(self.server.poll_changes(), self.loop).result(timeout=10)
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(timeout=10)
