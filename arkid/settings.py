@@ -276,6 +276,7 @@ LDAP_MAX_CONNECTIONS = env_int("ARKID_LDAP_MAX_CONNECTIONS", 1000)
 LDAP_IDLE_TIMEOUT = env_int("ARKID_LDAP_IDLE_TIMEOUT", 300)  # seconds
 LDAP_SIZE_LIMIT = env_int("ARKID_LDAP_SIZE_LIMIT", 1000)  # entries per search without paging
 LDAP_TIME_LIMIT = env_int("ARKID_LDAP_TIME_LIMIT", 30)  # seconds per search
+LDAP_BIND_CACHE_SECONDS = env_int("ARKID_LDAP_BIND_CACHE_SECONDS", 0)  # 0: every user bind hashes
 
 LOGGING = {
     "version": 1,

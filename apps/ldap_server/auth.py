@@ -169,6 +169,24 @@ def _user_bind(dn: str, username: str, password: str, peer: str) -> Principal:
     return Principal("user", dn, pending_user=user.pk)
 
 
+def audit_cached_bind(principal: Principal, peer: str) -> None:
+    """A bind answered from the bind cache is audited like any other (marked as cached)."""
+    from apps.directory.models import User
+
+    user = User.objects.filter(pk=principal.pending_user).first() if principal.pending_user else None
+    token = request_context.activate(request_context.RequestContext(ip=peer or None, user_agent="ldap"))
+    try:
+        record_event(
+            Action.LDAP_BIND_SUCCEEDED,
+            actor=user,
+            actor_name=principal.dn[:150],
+            target=user,
+            detail={"dn": principal.dn[:512], "cached": True},
+        )
+    finally:
+        request_context.reset(token)
+
+
 def resolve(principal: Principal) -> Principal:
     """The principal with its visible sets computed (the directory's visibility rules)."""
     from apps.directory import visibility

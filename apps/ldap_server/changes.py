@@ -52,8 +52,8 @@ def record(kind: str, object_id: int = 0) -> None:
 
 def _user_changed(sender, instance, **kwargs) -> None:
     update_fields = kwargs.get("update_fields")
-    if update_fields and set(update_fields) <= {"last_login", "last_active_time", "password"}:
-        return  # not part of the LDAP view
+    if update_fields and set(update_fields) <= {"last_login", "last_active_time"}:
+        return  # not part of the LDAP view (a password change is: it empties the bind cache)
     record("user", instance.pk)
 
 

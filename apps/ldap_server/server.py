@@ -24,6 +24,7 @@ from django.db import close_old_connections
 from apps.ldap_server import auth, ber, changes, dit, schema, search
 from apps.ldap_server import protocol as p
 from apps.ldap_server.ber import BerError
+from apps.ldap_server.bind_cache import BindCache
 from apps.ldap_server.protocol import Result
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,9 @@ def tls_context(cert: str, key: str) -> ssl.SSLContext | None:
 
 
 class LdapServer:
-    def __init__(self, view: dit.DirectoryView, *, ssl_context=None, limits: Limits | None = None):
+    def __init__(
+        self, view: dit.DirectoryView, *, ssl_context=None, limits: Limits | None = None, bind_cache_seconds: float = 0
+    ):
         self.view = view
         self.ssl_context = ssl_context
         self.limits = limits or Limits()
@@ -69,6 +72,7 @@ class LdapServer:
         self.reader: changes.ChangeReader | None = None
         self.wake = asyncio.Event()
         self._poll_lock = asyncio.Lock()
+        self.bind_cache = BindCache(bind_cache_seconds)
         self._cookies = count(1)
         self._tasks: set[asyncio.Task] = set()
         self.writers: set[asyncio.StreamWriter] = set()
@@ -84,6 +88,7 @@ class LdapServer:
                 settings.LDAP_SIZE_LIMIT,
                 settings.LDAP_TIME_LIMIT,
             ),
+            bind_cache_seconds=settings.LDAP_BIND_CACHE_SECONDS,
         )
 
     async def _db(self, func, *args):
@@ -147,7 +152,10 @@ class LdapServer:
         """Fetch pending changes (worker thread) and apply them (here, on the loop); one at a
         time, so a fetch never marks rows seen that another poll is still applying."""
         async with self._poll_lock:
-            self.reader.apply(await self._db(self.reader.fetch))
+            updates = await self._db(self.reader.fetch)
+            self.reader.apply(updates)
+            if any(kind in ("user", "all") for kind, _data in updates):
+                self.bind_cache.clear()
 
     def _start_redis_listener(self) -> None:
         """With Redis, a published change wakes the poller at once instead of at the next tick."""
@@ -280,10 +288,18 @@ class LdapServer:
             password = request.password.decode("utf-8")
         except UnicodeDecodeError:
             return p.result(p.BIND_RESPONSE, Result.INVALID_CREDENTIALS)
+        cached = self.bind_cache.get(request.name, password)
+        if cached is not None:
+            await self._db(auth.audit_cached_bind, cached, session.peer)
+            session.principal = cached
+            return p.result(p.BIND_RESPONSE, Result.SUCCESS)
         try:
-            session.principal = await self._db(auth.bind, request.name, password, session.peer)
+            principal = await self._db(auth.bind, request.name, password, session.peer)
         except auth.BindRefused as refused:
             return p.result(p.BIND_RESPONSE, refused.code, message=refused.message)
+        if principal.kind == "user":
+            self.bind_cache.put(request.name, password, principal)
+        session.principal = principal
         return p.result(p.BIND_RESPONSE, Result.SUCCESS)
 
     def _may_read(self, session: Session) -> bool:

@@ -70,9 +70,14 @@ def tls_files(tmp_path_factory):
 
 
 class LiveServer:
-    def __init__(self, tls_files, limits: Limits):
+    def __init__(self, tls_files, limits: Limits, bind_cache_seconds: float = 0):
         self.loop = asyncio.new_event_loop()
-        self.server = LdapServer(dit.DirectoryView(BASE), ssl_context=tls_context(*tls_files), limits=limits)
+        self.server = LdapServer(
+            dit.DirectoryView(BASE),
+            ssl_context=tls_context(*tls_files),
+            limits=limits,
+            bind_cache_seconds=bind_cache_seconds,
+        )
         self.port = free_port()
         self.ldaps_port = free_port(skip=self.port)
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -103,13 +108,18 @@ def limits() -> Limits:
 
 
 @pytest.fixture
-def live_ldap(transactional_db, settings, tls_files, limits):
+def bind_cache_seconds() -> float:
+    return 0
+
+
+@pytest.fixture
+def live_ldap(transactional_db, settings, tls_files, limits, bind_cache_seconds):
     settings.LDAP_BASE_DN = BASE
     settings.LDAP_ADMIN_PASSWORD = "admin-secret"
     # transactional_db empties every table, including the built-in group types a migration made.
     builtin = importlib.import_module("apps.directory.migrations.0002_builtin_group_types")
     builtin.create_builtin_types(django_apps, None)
-    live = LiveServer(tls_files, limits)
+    live = LiveServer(tls_files, limits, bind_cache_seconds)
     live.start()
     yield live
     live.stop()
