@@ -4,14 +4,17 @@ Writers: receivers on the directory's models append one :class:`~apps.ldap_serve
 row per changed user or group, inside the writer's transaction, so a rolled-back change never
 shows and a committed one always does. A membership change records both its user and group.
 The directory's bulk writes that send no per-row signals (group moves, bulk membership adds)
-send ``tree_changed``, recorded as one ``tree`` change.
+send ``tree_changed``, recorded as a ``tree`` change. Users created with ``bulk_create`` (the
+CSV import) send no signal either: each poll also looks for user primary keys above the
+highest one seen (and creations of the last ``WINDOW``).
 
 Reader: the server polls for rows above the last id it applied (one indexed query, every
 ``POLL_INTERVAL`` seconds), re-reads each named user or group in a worker thread and patches
 the view with it on the event loop (:meth:`DirectoryView.put_user` / :meth:`put_group`); a
 ``tree`` row re-reads groups and memberships but keeps the user entries. When Redis is
 configured, writers also publish on commit to ``arkid:ldap:changes`` and the server polls at
-once on a message; the timer stays as the fallback. Old rows are pruned by the server after ``RETENTION``.
+once on a message; the timer stays as the fallback. Rows older than ``RETENTION`` are pruned
+by the server every minute and by every ``PRUNE_EVERY``-th writer.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ logger = logging.getLogger(__name__)
 CHANNEL = "arkid:ldap:changes"
 RETENTION = dt.timedelta(minutes=10)
 POLL_INTERVAL = 0.25
+PRUNE_EVERY = 1000  # writers prune old rows every this many changes
 BATCH = 2000  # more pending rows than this in one poll: reload instead of applying each
 
 
@@ -46,8 +50,10 @@ def _notify() -> None:
 def record(kind: str, object_id: int = 0) -> None:
     from apps.ldap_server.models import Change
 
-    Change.objects.create(kind=kind, object_id=object_id or 0)
+    change = Change.objects.create(kind=kind, object_id=object_id or 0)
     transaction.on_commit(_notify)
+    if change.pk % PRUNE_EVERY == 0:  # bounded even when no LDAP server runs to prune it
+        prune()
 
 
 def _user_changed(sender, instance, **kwargs) -> None:
@@ -67,9 +73,9 @@ def _membership_changed(sender, instance, **kwargs) -> None:
 
 
 def _tree_changed(sender, reason="", **kwargs) -> None:
-    # Sent twice (inside the transaction and again on commit); the first is enough.
-    if transaction.get_connection().in_atomic_block:
-        record("tree")
+    # Sent twice, inside the writer's transaction and again on commit; both are recorded (the
+    # first may be outside any transaction) and one poll applies a tree change only once.
+    record("tree")
 
 
 def connect() -> None:
@@ -99,9 +105,25 @@ class ChangeReader:
     WINDOW = dt.timedelta(seconds=30)
 
     def __init__(self, view):
+        from apps.directory.models import User
+
         self.view = view
         self.after = last_id()
         self.seen: dict[int, dt.datetime] = {}
+        self.max_user = User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def _bulk_created_users(self, since: dt.datetime) -> list[int]:
+        """Users inserted with ``bulk_create`` (the CSV import), which sends no signal: new
+        primary keys, plus the last ``WINDOW`` of creations for out-of-order commits. Both
+        lookups use an index (pk, ``created``)."""
+        from django.db.models import Q
+
+        from apps.directory.models import User
+
+        rows = list(User.objects.filter(Q(pk__gt=self.max_user) | Q(created__gte=since)).values_list("pk", "is_active"))
+        if rows:
+            self.max_user = max(self.max_user, max(pk for pk, _active in rows))
+        return [pk for pk, active in rows if active and pk not in self.view.user_dn]
 
     def fetch(self) -> list[tuple]:
         """The updates to apply, with their data already read from the database."""
@@ -133,6 +155,7 @@ class ChangeReader:
             groups = dict.fromkeys(obj for _id, kind, obj, _at in rows if kind == "group")
             updates += [("group", dit.fetch_group(pk)) for pk in groups]
         users = dict.fromkeys(obj for _id, kind, obj, _at in rows if kind == "user")
+        users.update(dict.fromkeys(self._bulk_created_users(since)))
         updates += [("user", dit.fetch_user(pk)) for pk in users]
         return updates
 

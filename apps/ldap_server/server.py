@@ -127,6 +127,8 @@ class LdapServer:
         for writer in list(self.writers):
             writer.transport.abort()
         await asyncio.sleep(0.05)  # let the connection tasks see their closed transports
+        for server in self.servers:
+            await server.wait_closed()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
     def _spawn(self, coro) -> None:

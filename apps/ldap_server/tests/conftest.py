@@ -31,6 +31,8 @@ def free_port(skip: int = 0) -> int:
         if port == skip:
             continue
         with socket.socket() as sock:
+            # As asyncio's listener does: connections of earlier tests in TIME_WAIT are no clash.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
@@ -96,6 +98,7 @@ class LiveServer:
         asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
+        self.loop.close()
 
     @property
     def url(self) -> str:

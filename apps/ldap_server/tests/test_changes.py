@@ -78,3 +78,25 @@ def test_a_rolled_back_change_writes_no_change_row(tree, live_ldap):
         create_test_user("ghost")
         raise RuntimeError("abort")
     assert Change.objects.count() == before
+
+
+def test_bulk_created_users_show_too(tree, live_ldap, admin_user):
+    """The CSV import inserts users with bulk_create, which sends no post_save."""
+    (imported,) = users.create_prechecked_users([{"username": "imported", "name": "Imported"}], actor=admin_user)
+    assert not Change.objects.filter(kind="user", object_id=imported.pk).exists()
+    conn = connect(live_ldap)
+    eventually(lambda: len(search(conn, "(uid=imported)")) == 1)
+
+
+def test_old_change_rows_are_pruned(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.ldap_server import changes
+
+    old = Change.objects.create(kind="user", object_id=1)
+    Change.objects.filter(pk=old.pk).update(created=timezone.now() - changes.RETENTION - dt.timedelta(seconds=1))
+    fresh = Change.objects.create(kind="user", object_id=2)
+    assert changes.prune() == 1
+    assert list(Change.objects.values_list("pk", flat=True)) == [fresh.pk]
