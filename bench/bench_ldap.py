@@ -17,6 +17,8 @@ request at a time:
   hasher), slapd with ``{SSHA}`` (its default), so bind rates are compared with
   ``bare_argon2_verify_per_s`` instead: binds should be limited only by the hash.
 
+It also times decoding one search request with our codec and with pyasn1 (ldap3's).
+
 Goals (exit code 3 when missed, as bench/run.py expects): searches at least half of slapd's
 rate; binds at least half of the bare Argon2 verify rate. Without slapd the searches are
 reported without a ratio.
@@ -279,6 +281,7 @@ def main() -> int:
         for name, port in servers.items():
             clients[name] = Client(port)
             assert clients[name].bind(f"cn=admin,{BASE}", ADMIN_PASSWORD) == 0, name
+        compare_codecs(args.seconds)
         ok = compare_searches(clients, args.users, args.seconds)
         ok &= compare_binds(servers, args.users, args.seconds)
         return 0 if ok else GOAL_MISSED
@@ -362,6 +365,35 @@ def compare_binds(servers: dict, n: int, seconds: float) -> bool:
     print(f"RESULT ldap.bind_per_s {binds['arkid']:.2f} 1/s", flush=True)
     print(f"RESULT ldap.bare_argon2_verify_per_s {bare:.2f} 1/s", flush=True)
     return met
+
+
+def compare_codecs(seconds: float) -> None:
+    """Decoding one search request: our codec against pyasn1's (what ldap3 uses), same bytes."""
+    import ldap3
+    from ldap3.operation.search import search_operation
+    from ldap3.protocol.rfc4511 import LDAPMessage, MessageID, ProtocolOp
+    from ldap3.utils.asn1 import encode
+    from pyasn1.codec.ber import decoder
+
+    from apps.ldap_server import protocol
+
+    # The bytes come from ldap3's own encoder, so both decoders read what a real client sends.
+    request = search_operation(
+        PEOPLE, "(uid=user42)", ldap3.SUBTREE, ldap3.DEREF_NEVER,
+        ["uid", "cn"], 0, 0, False, True, True,
+    )  # fmt: skip
+    message = LDAPMessage()
+    message["messageID"] = MessageID(7)
+    message["protocolOp"] = ProtocolOp().setComponentByName("searchRequest", request)
+    data = encode(message)
+    ours = rate(lambda: protocol.parse_search(protocol.decode_message(data).op), seconds / 2)
+    theirs = rate(lambda: decoder.decode(data, asn1Spec=LDAPMessage()), seconds / 2)
+    print(
+        f"  ldap.codec_decode_us {1e6 / ours:.1f}  pyasn1 {1e6 / theirs:.1f} us  x{ours / theirs:.0f} faster",
+        flush=True,
+    )
+    print(f"RESULT ldap.codec_decode_us {1e6 / ours:.2f} us", flush=True)
+    print(f"RESULT ldap.pyasn1_decode_us {1e6 / theirs:.2f} us", flush=True)
 
 
 def _and(*parts: bytes) -> bytes:

@@ -343,10 +343,14 @@ class DirectoryView:
 
     def dynamic_norm(self, entry: Entry, name: str) -> list:
         """Normalised values of the computed attributes (member, memberOf, memberUid, entryDN)."""
+        # The view's keys are normalised DNs already: no per-value normalising on this hot path.
         if name == "member" or name == "uniquemember":
-            return [matching.normalize_dn(dn) for dn in self.member_dns(entry)]
+            return self._member_keys(entry) if entry.kind == "group" else []
         if name == "memberof":
-            return [matching.normalize_dn(dn) for dn in self.member_of_dns(entry)]
+            if entry.kind != "user":
+                return []
+            keys = (self.group_dn_by_id.get(pk) for pk in self.member_of.get(entry.pk, ()))
+            return [k for k in keys if k]
         if name == "memberuid" and self.posix:
             return [self.entries[k].norm["uid"][0] for k in self._member_keys(entry)]
         if name == "entrydn":

@@ -13,6 +13,7 @@ from apps.ldap_server import matching
 from apps.ldap_server.dit import DirectoryView, Entry
 
 UNDEFINED = None
+NEVER_MATCHED = frozenset({"userpassword"})
 _EMPTY: frozenset[str] = frozenset()
 
 
@@ -59,9 +60,42 @@ def _ordered(op: str, have: list, want) -> bool | None:
         return UNDEFINED
 
 
-def evaluate(view: DirectoryView, entry: Entry, filt: tuple) -> bool | None:
-    """True, False or None (Undefined)."""
+def prepare(filt: tuple) -> tuple:
+    """The filter with attribute names lower-cased and assertion values normalised, once per
+    search instead of once per entry examined. Assertions that can never be True (on
+    userPassword, substrings of a DN or integer) become ``("undefined",)``."""
     kind = filt[0]
+    if kind in ("and", "or"):
+        return (kind, [prepare(child) for child in filt[1]])
+    if kind == "not":
+        return ("not", prepare(filt[1]))
+    if kind == "present":
+        return ("present", filt[1].lower())
+    if kind in ("eq", "approx", "ge", "le"):
+        attr = filt[1].lower()
+        if attr in NEVER_MATCHED:
+            return ("undefined",)
+        return ("eq" if kind == "approx" else kind, attr, matching.normalize(attr, filt[2]))
+    if kind == "sub":
+        attr = filt[1].lower()
+        if attr in matching.INTEGER_ATTRS or attr in matching.DN_ATTRS or attr in NEVER_MATCHED:
+            return ("undefined",)  # no substrings rule for these syntaxes
+        initial, middle, final = filt[2], filt[3], filt[4]
+        return (
+            "sub",
+            attr,
+            None if initial is None else matching.normalize(attr, initial),
+            [matching.normalize(attr, piece) for piece in middle],
+            None if final is None else matching.normalize(attr, final),
+        )
+    return filt  # "ext": checked when evaluated
+
+
+def evaluate(view: DirectoryView, entry: Entry, filt: tuple) -> bool | None:
+    """True, False or None (Undefined), for a filter from :func:`prepare`."""
+    kind = filt[0]
+    if kind == "eq":
+        return filt[2] in values(view, entry, filt[1])
     if kind == "and":
         result = True
         for child in filt[1]:
@@ -84,24 +118,12 @@ def evaluate(view: DirectoryView, entry: Entry, filt: tuple) -> bool | None:
         value = evaluate(view, entry, filt[1])
         return UNDEFINED if value is UNDEFINED else not value
     if kind == "present":
-        attr = filt[1].lower()
-        return attr == "objectclass" or bool(values(view, entry, attr))
-    if kind in ("eq", "approx", "ge", "le"):
-        attr = filt[1].lower()
-        if attr == "userpassword":
-            return UNDEFINED
-        want = matching.normalize(attr, filt[2])
-        have = values(view, entry, attr)
-        if kind in ("eq", "approx"):
-            return want in have
-        return _ordered(kind, have, want)
+        return filt[1] == "objectclass" or bool(values(view, entry, filt[1]))
+    if kind in ("ge", "le"):
+        return _ordered(kind, values(view, entry, filt[1]), filt[2])
     if kind == "sub":
-        attr = filt[1].lower()
-        if attr in matching.INTEGER_ATTRS or attr in matching.DN_ATTRS:
-            return UNDEFINED  # no substrings rule for these syntaxes
-        norm = [None if p is None else matching.normalize(attr, p) for p in (filt[2], filt[4])]
-        middle = [matching.normalize(attr, p) for p in filt[3]]
-        return any(_substring(v, norm[0], middle, norm[1]) for v in values(view, entry, attr))
+        _kind, attr, initial, middle, final = filt
+        return any(_substring(v, initial, middle, final) for v in values(view, entry, attr))
     if kind == "ext":
         return _extensible(view, entry, filt)
     return UNDEFINED
@@ -130,21 +152,23 @@ def _extensible(view: DirectoryView, entry: Entry, filt: tuple) -> bool | None:
 
 
 def candidates(view: DirectoryView, filt: tuple) -> set[str] | frozenset[str] | None:
-    """Normalised DNs that may match ``filt``, from the indexes; None means "scan everything".
+    """Normalised DNs that may match ``filt`` (from :func:`prepare`), from the indexes; None
+    means "scan everything".
     The sets returned may be the indexes' own: callers only read them."""
     kind = filt[0]
-    if kind in ("eq", "approx"):
-        attr = filt[1].lower()
+    if kind == "eq":
+        attr, value = filt[1], filt[2]
         if attr in view.index:
-            return view.index[attr].get(matching.normalize(attr, filt[2]), _EMPTY)  # shared: read only
+            return view.index[attr].get(value, _EMPTY)  # shared: read only
         if attr == "memberof":
-            return view.members_of_group_dn(matching.normalize_dn(filt[2]))
+            return view.members_of_group_dn(value)
         if attr in ("member", "uniquemember"):
-            return view.groups_of_user_dn(matching.normalize_dn(filt[2]))
+            return view.groups_of_user_dn(value)
         if attr == "entrydn":
-            key = matching.normalize_dn(filt[2])
-            return {key} if key in view.entries else set()
+            return {value} if value in view.entries else _EMPTY
         return None
+    if kind == "undefined":
+        return _EMPTY
     if kind == "and":
         best = None
         for child in filt[1]:

@@ -54,10 +54,11 @@ def find(view: DirectoryView, principal: Principal, request: SearchRequest, time
     base_entry = view.entries.get(base)
     if base_entry is None or not visible(principal, base_entry):
         raise SearchError(Result.NO_SUCH_OBJECT, "no such object", _matched_dn(view, base))
+    filt = filters.prepare(request.filter)
     if request.scope == Scope.BASE:
         pool = [base]
     else:
-        narrowed = filters.candidates(view, request.filter)
+        narrowed = filters.candidates(view, filt)
         pool = list(view.entries) if narrowed is None else sorted(narrowed)
     deadline = time.monotonic() + time_limit if time_limit else None
     found = []
@@ -66,7 +67,7 @@ def find(view: DirectoryView, principal: Principal, request: SearchRequest, time
             entry = view.entries.get(key)
             if entry is None or not _in_scope(key, entry, base, request.scope) or not visible(principal, entry):
                 continue
-            if filters.evaluate(view, entry, request.filter) is True:
+            if filters.evaluate(view, entry, filt) is True:
                 found.append(key)
             if deadline and count & 0xFF == 0xFF and time.monotonic() > deadline:
                 raise SearchError(Result.TIME_LIMIT_EXCEEDED, "time limit exceeded")

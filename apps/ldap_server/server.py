@@ -219,7 +219,8 @@ class LdapServer:
                 return
             if length is None or len(buffer) < length:
                 try:
-                    chunk = await asyncio.wait_for(reader.read(65536), self.limits.idle_timeout)
+                    async with asyncio.timeout(self.limits.idle_timeout):  # no extra task per read
+                        chunk = await reader.read(65536)
                 except TimeoutError:
                     writer.write(self._notice(Result.UNAVAILABLE, "idle timeout"))
                     return
@@ -380,7 +381,7 @@ class LdapServer:
     def _send_static(self, writer, mid: int, entry: dit.Entry, request: p.SearchRequest) -> None:
         from apps.ldap_server import filters
 
-        if filters.evaluate(self.view, entry, request.filter) is not True:
+        if filters.evaluate(self.view, entry, filters.prepare(request.filter)) is not True:
             return
         wanted = {a.lower() for a in request.attributes}
         everything = not wanted or wanted & {"*", "+"}
