@@ -20,6 +20,7 @@ by the server every minute and by every ``PRUNE_EVERY``-th writer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
 from django.conf import settings
@@ -36,13 +37,18 @@ PRUNE_EVERY = 1000  # writers prune old rows every this many changes
 BATCH = 2000  # more pending rows than this in one poll: reload instead of applying each
 
 
+@functools.cache
+def _redis(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
 def _notify() -> None:
     if not settings.REDIS_URL:
         return
     try:
-        import redis
-
-        redis.Redis.from_url(settings.REDIS_URL).publish(CHANNEL, b"1")
+        _redis(settings.REDIS_URL).publish(CHANNEL, b"1")
     except Exception:  # noqa: BLE001 - the poll timer still picks the change up
         logger.debug("LDAP change notification failed", exc_info=True)
 

@@ -104,3 +104,14 @@ def test_candidates_use_the_indexes(view):
     both = ("and", [("present", "cn"), ("eq", "memberOf", f"cn=ops,ou=role,ou=group,{BASE}")])
     assert filters.candidates(view, filters.prepare(both)) == {f"uid=ann,ou=people,{BASE}", f"uid=ben,ou=people,{BASE}"}
     assert filters.candidates(view, filters.prepare(("or", [("eq", "uid", "ann"), ("present", "cn")]))) is None
+
+
+def test_posix_attributes(view):
+    ops = view.get(f"cn=ops,ou=role,ou=group,{BASE}")
+    dynamic = dict(view.dynamic_values(ops))
+    assert sorted(dynamic["memberUid"]) == ["ann", "ben"]
+    assert ops.attrs["gidnumber"][1] == ["20021"]
+    assert "posixGroup" in ops.attrs["objectclass"][1]
+    ann = view.get(f"uid=ann,ou=people,{BASE}")
+    assert ann.attrs["homedirectory"][1] == ["/home/ann"]
+    assert filters.evaluate(view, ops, filters.prepare(("eq", "memberUid", "ANN"))) is True
