@@ -115,3 +115,26 @@ def test_posix_attributes(view):
     ann = view.get(f"uid=ann,ou=people,{BASE}")
     assert ann.attrs["homedirectory"][1] == ["/home/ann"]
     assert filters.evaluate(view, ops, filters.prepare(("eq", "memberUid", "ANN"))) is True
+
+
+def test_time_limit_and_missing_base():
+    from apps.ldap_server import search
+    from apps.ldap_server.auth import Principal
+    from apps.ldap_server.protocol import Result, Scope, SearchRequest
+
+    view = dit.DirectoryView(BASE)
+    view.load(([user_row(i, f"u{i}") for i in range(1, 600)], [group_row(10, "root", None, "/10/")], []))
+    request = SearchRequest(BASE, Scope.SUB, 0, 0, False, ("present", "objectClass"), [])
+    admin = Principal("admin", f"cn=admin,{BASE}")
+    assert len(search.find(view, admin, request, time_limit=0)) == 599 + 4  # users + base, people, dept, group
+    with pytest.raises(search.SearchError) as exc:
+        search.find(view, admin, request, time_limit=1e-9)  # already past after the first 256 entries
+    assert exc.value.code == Result.TIME_LIMIT_EXCEEDED
+    request.base = f"ou=x,ou=people,{BASE}"
+    with pytest.raises(search.SearchError) as exc:
+        search.find(view, admin, request, time_limit=0)
+    assert (exc.value.code, exc.value.matched) == (Result.NO_SUCH_OBJECT, f"ou=people,{BASE}")
+    hidden = Principal("user", "uid=u1,ou=people," + BASE, users=frozenset({1}), groups=frozenset())
+    request.base = BASE
+    found = search.find(view, hidden, request, time_limit=0)
+    assert [k for k in found if k.startswith("uid=")] == [f"uid=u1,ou=people,{BASE}"]
