@@ -299,6 +299,17 @@ COMPANY_NAME = env("ARKID_COMPANY_NAME", "ArkID")
 # What LDAP apps are told to connect to (the LDAP service itself is a separate component).
 LDAP_URL = env("ARKID_LDAP_URL", "ldap://127.0.0.1:10389")
 LDAP_BASE_DN = env("ARKID_LDAP_BASE_DN", "dc=example,dc=org")
+# The LDAP server (python manage.py ldap_server; docs/ldap.md).
+LDAP_ADMIN_PASSWORD = env("ARKID_LDAP_ADMIN_PASSWORD", "")  # empty: cn=admin,<base> cannot bind
+LDAP_ALLOW_ANONYMOUS = env_bool("ARKID_LDAP_ALLOW_ANONYMOUS", False)
+LDAP_POSIX = env_bool("ARKID_LDAP_POSIX", False)
+LDAP_TLS_CERT = env("ARKID_LDAP_TLS_CERT", "")  # PEM files; both set: StartTLS and LDAPS
+LDAP_TLS_KEY = env("ARKID_LDAP_TLS_KEY", "")
+LDAP_MAX_CONNECTIONS = env_int("ARKID_LDAP_MAX_CONNECTIONS", 1000)
+LDAP_IDLE_TIMEOUT = env_int("ARKID_LDAP_IDLE_TIMEOUT", 300)  # seconds
+LDAP_SIZE_LIMIT = env_int("ARKID_LDAP_SIZE_LIMIT", 1000)  # entries per search without paging
+LDAP_TIME_LIMIT = env_int("ARKID_LDAP_TIME_LIMIT", 30)  # seconds per search
+LDAP_BIND_CACHE_SECONDS = env_int("ARKID_LDAP_BIND_CACHE_SECONDS", 0)  # 0: every user bind hashes
 
 LOGGING = {
     "version": 1,

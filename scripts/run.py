@@ -6,7 +6,8 @@ an error, so a half-running IdP never goes unnoticed. Adding a process is one li
 ``processes()``.
 
 Environment: ARKID_HOST (127.0.0.1), ARKID_PORT (8000), ARKID_WEB_WORKERS (2),
-ARKID_WEB_THREADS (4), ARKID_WEB_TIMEOUT (120), ARKID_WORKER_CONCURRENCY (2), ARKID_VAR_DIR (var/).
+ARKID_WEB_THREADS (4), ARKID_WEB_TIMEOUT (120), ARKID_WORKER_CONCURRENCY (2), ARKID_VAR_DIR (var/),
+ARKID_LDAP_HOST (127.0.0.1), ARKID_LDAP_PORT (10389), ARKID_LDAPS_PORT (10636).
 """
 
 from __future__ import annotations
@@ -66,6 +67,17 @@ def processes() -> list[tuple[str, list[str]]]:
                 _env("ARKID_WORKER_CONCURRENCY", "2"),
                 "-l",
                 "info",
+            ],
+        ),
+        (
+            "ldap",
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "ldap_server",
+                f"--host={_env('ARKID_LDAP_HOST', '127.0.0.1')}",
+                f"--port={_env('ARKID_LDAP_PORT', '10389')}",
+                f"--ldaps-port={_env('ARKID_LDAPS_PORT', '10636')}",
             ],
         ),
     ]

@@ -91,6 +91,9 @@ class Action(models.TextChoices):
     OAUTH_PURGED = "oauth.purged", _("Expired OAuth tokens and grants purged")
 
     # LDAP (apps.ldap_server)
+    LDAP_BIND_SUCCEEDED = "ldap.bind_succeeded", _("LDAP bind succeeded")
+    LDAP_BIND_FAILED = "ldap.bind_failed", _("LDAP bind failed")
+    LDAP_SECRET_ISSUED = "ldap.secret_issued", _("LDAP service secret issued")
 
     # DingTalk (apps.dingtalk)
 

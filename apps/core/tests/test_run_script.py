@@ -72,7 +72,8 @@ def test_the_configured_processes_are_web_and_worker(run, monkeypatch):
     monkeypatch.setenv("ARKID_PORT", "9000")
     monkeypatch.setenv("ARKID_VAR_DIR", "/srv/arkid")
     specs = dict(run.processes())
-    assert list(specs) == ["web", "worker"]
+    assert list(specs) == ["web", "worker", "ldap"]
+    assert specs["ldap"][2:] == ["ldap_server", "--host=127.0.0.1", "--port=10389", "--ldaps-port=10636"]
     assert "--bind=192.0.2.1:9000" in specs["web"]
     assert "--timeout=120" in specs["web"]  # gunicorn's 30 s default would kill large CSV imports
     assert specs["web"][1] == "arkid.wsgi:application"
