@@ -51,3 +51,30 @@ def test_step_beats_on_start_and_repeats_on_the_consumer_timer(beat_file):
 
 def test_celery_app_registers_the_step():
     assert HeartbeatStep in app.steps["consumer"]
+
+
+@pytest.mark.slow
+def test_a_real_worker_beats_while_it_consumes(beat_file, monkeypatch):
+    """A real Celery worker (in a thread, in-memory broker) with the project's step."""
+    from celery import Celery
+    from celery.contrib.testing.worker import start_worker
+
+    from arkid.celery import app as project_app
+
+    monkeypatch.setenv("ARKID_WORKER_HEARTBEAT_INTERVAL", "0.1")
+    app = Celery("arkid-heartbeat-test", set_as_current=False)
+    app.conf.update(broker_url="memory://", result_backend="cache+memory://", worker_hijack_root_logger=False)
+    app.steps["consumer"].add(HeartbeatStep)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+            seen = set()
+            deadline = time.monotonic() + 30
+            while len(seen) < 3 and time.monotonic() < deadline:
+                if beat_file.exists():
+                    seen.add(beat_file.read_text())
+                time.sleep(0.05)
+            assert len(seen) >= 3, "the worker did not keep beating"
+            call_command("worker_heartbeat", "--max-age", "60")
+    finally:
+        project_app.set_current()
+        project_app.set_default()

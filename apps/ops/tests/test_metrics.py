@@ -97,3 +97,26 @@ def test_multiprocess_mode_sums_the_files_of_every_process(tmp_path, monkeypatch
         subprocess.run([sys.executable, "-c", script], check=True, env={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})  # noqa: S603
     samples = _scrape(client)
     assert _value(samples, "arkid_logins_total", outcome="success") == 6
+
+
+def test_celery_queue_length_is_read_from_the_redis_broker(client, settings):
+    import uuid
+
+    from celery import current_app
+
+    if not str(settings.CELERY_BROKER_URL).startswith("redis"):
+        pytest.skip("needs the Redis broker (set ARKID_REDIS_URL)")
+    queue = f"test-{uuid.uuid4().hex}"
+    previous = current_app.conf.task_default_queue
+    current_app.conf.task_default_queue = queue
+    try:
+        with current_app.connection_for_write() as conn:
+            redis = conn.default_channel.client
+            redis.lpush(queue, "a", "b", "c")
+            try:
+                samples = _scrape(client)
+            finally:
+                redis.delete(queue)
+    finally:
+        current_app.conf.task_default_queue = previous
+    assert _value(samples, "arkid_celery_queue_length", queue=queue) == 3
