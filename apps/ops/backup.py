@@ -5,6 +5,9 @@ permission uid), never by a database id, so a backup restores into a fresh insta
 on another database. Rows come out in a deterministic order (groups parents first) so two
 exports of the same data are identical and diffable.
 
+Users carry their custom field values (stored canonical text, keyed by field name) and
+linked external accounts (DingTalk), groups their visibility lists.
+
 The document holds password hashes: it is as sensitive as the database itself. Protocol
 secrets (OAuth client secrets, LDAP bind passwords) live in the protocol apps' own tables
 and are not part of it; they are reissued after a restore (docs/operations.md).
@@ -16,7 +19,16 @@ from django.utils import timezone
 
 from apps.audit.actions import record_event
 from apps.audit.models import Action
-from apps.directory.models import Group, GroupType, Membership, User
+from apps.directory.models import (
+    CustomField,
+    CustomFieldValue,
+    ExternalIdentity,
+    Group,
+    GroupType,
+    Membership,
+    Organization,
+    User,
+)
 from apps.permissions.models import App, AppProtocol, Permission, PermissionStatus
 
 FORMAT = "arkid-directory"
@@ -27,24 +39,47 @@ USER_FIELDS = (
 )  # fmt: skip
 GROUP_FIELDS = ("uid", "name", "order", "remark", "visibility")
 APP_FIELDS = ("uid", "name", "logo", "index", "remark", "allow_any_user")
+CUSTOM_FIELD_FIELDS = ("name", "subject", "field_type", "is_visible", "order")
+ORGANIZATION_FIELDS = ("name", "fullname", "name_en", "fullname_en", "icon", "color", "address", "domain")
 
 
-def _user(user: User) -> dict:
-    row = {field: getattr(user, field) for field in USER_FIELDS}
-    row["uuid"] = str(user.uuid)
-    row["hire_date"] = user.hire_date.isoformat() if user.hire_date else None
-    row["password"] = user.password  # the hash (or an unusable marker), never a plain password
-    return row
+def _users() -> list[dict]:
+    custom: dict[int, dict] = {}
+    values = CustomFieldValue.objects.order_by("field__order", "field_id").values_list(
+        "user_id", "field__name", "value"
+    )
+    for user_id, name, value in values.iterator(chunk_size=5000):
+        custom.setdefault(user_id, {})[name] = value  # the stored canonical text
+    identities: dict[int, list] = {}
+    for identity in ExternalIdentity.objects.order_by("provider", "id"):
+        identities.setdefault(identity.user_id, []).append(
+            {"provider": identity.provider, "external_id": identity.external_id, "data": identity.data}
+        )
+    rows = []
+    for user in User.objects.order_by("id").iterator(chunk_size=5000):
+        row = {field: getattr(user, field) for field in USER_FIELDS}
+        row["uuid"] = str(user.uuid)
+        row["hire_date"] = user.hire_date.isoformat() if user.hire_date else None
+        row["password"] = user.password  # the hash (or an unusable marker), never a plain password
+        row["custom"] = custom.get(user.pk, {})
+        row["external_identities"] = identities.get(user.pk, [])
+        rows.append(row)
+    return rows
 
 
 def _groups() -> list[dict]:
     rows = []
     groups = (
-        Group.objects.filter(parent__isnull=False).select_related("type", "parent").order_by("depth", "order", "id")
+        Group.objects.filter(parent__isnull=False)
+        .select_related("type", "parent")
+        .prefetch_related("visible_groups__type", "visible_users")
+        .order_by("depth", "order", "id")
     )
     for group in groups:
         row = {field: getattr(group, field) for field in GROUP_FIELDS}
         row.update(type=group.type.key, parent=group.parent.uid)
+        row["node_scope"] = sorted(g.node_uid for g in group.visible_groups.all())
+        row["user_scope"] = sorted(u.username for u in group.visible_users.all())
         rows.append(row)
     return rows
 
@@ -78,6 +113,11 @@ def _statuses() -> list[dict]:
     return rows
 
 
+def _organization() -> dict | None:
+    org = Organization.objects.filter(pk=1).first()
+    return {field: getattr(org, field) for field in ORGANIZATION_FIELDS} if org else None
+
+
 def export_directory(*, actor=None) -> dict:
     """The whole directory as a JSON-ready dict; records one ``ops.directory_exported`` event."""
     document = {
@@ -89,7 +129,11 @@ def export_directory(*, actor=None) -> dict:
             for t in GroupType.objects.order_by("order", "id")
         ],
         "groups": _groups(),
-        "users": [_user(u) for u in User.objects.order_by("id").iterator(chunk_size=5000)],
+        "custom_fields": [
+            {field: getattr(f, field) for field in CUSTOM_FIELD_FIELDS}
+            for f in CustomField.objects.order_by("order", "id")
+        ],
+        "users": _users(),
         "memberships": _memberships(),
         "apps": _apps(),
         "permissions": [
@@ -103,6 +147,7 @@ def export_directory(*, actor=None) -> dict:
             for p in Permission.objects.filter(kind=Permission.Kind.CUSTOM).select_related("app").order_by("uid")
         ],
         "statuses": _statuses(),
+        "organization": _organization(),
     }
     counts = {key: len(value) for key, value in document.items() if isinstance(value, list)}
     record_event(Action.DIRECTORY_EXPORTED, actor=actor, actor_name="" if actor else "system", detail=counts)

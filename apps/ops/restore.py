@@ -4,8 +4,9 @@ Restore, not merge: the target must hold no users, apps or groups of its own (on
 the migrations seed), so nothing existing is silently overwritten or half-merged. The whole
 restore is one transaction: a bad row anywhere leaves the database untouched.
 
-Writes go through the owning apps' actions (group types, groups, users, memberships, apps,
-permissions, statuses), so each object gets its usual audit event; what only a restore sets
+Writes go through the owning apps' actions (group types, groups and their visibility lists,
+custom fields and values, users, external accounts, memberships, apps, permissions,
+statuses), so each object gets its usual audit event; what only a restore sets
 (the password hash, the original UUID, the administrator flag) is written on the rows those
 actions created, inside the same transaction, and the closing ``ops.directory_imported``
 event records it. Problems in the file are reported as :class:`RestoreError` naming the
@@ -20,16 +21,18 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.audit.actions import record_event
+from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
 from apps.core.exceptions import DomainError
+from apps.directory.actions import custom_fields as custom_field_actions
+from apps.directory.actions import external_identities as identity_actions
 from apps.directory.actions import group_types as group_type_actions
 from apps.directory.actions import groups as group_actions
 from apps.directory.actions import memberships as membership_actions
 from apps.directory.actions import users as user_actions
-from apps.directory.models import Group, GroupType, Origin, User
+from apps.directory.models import CustomField, Group, GroupType, Organization, Origin, User
 from apps.directory.user_validation import CREATE_FIELDS, clean_user_fields
-from apps.ops.backup import FORMAT, VERSION
+from apps.ops.backup import FORMAT, ORGANIZATION_FIELDS, VERSION
 from apps.permissions.actions import apps as app_actions
 from apps.permissions.actions import perms as perm_actions
 from apps.permissions.actions import statuses as status_actions
@@ -73,6 +76,7 @@ def check_target_empty() -> None:
         "apps": App.objects.exists(),
         "groups": Group.objects.filter(parent__isnull=False).exists(),
         "group types": GroupType.objects.filter(is_builtin=False).exists(),
+        "custom fields": CustomField.objects.exists(),
     }
     present = [name for name, found in leftovers.items() if found]
     if present:
@@ -169,6 +173,74 @@ def _check_unique(rows: list) -> None:
             seen[value] = i
 
 
+def _restore_custom_fields(rows: list, actor) -> None:
+    for i, row in enumerate(rows):
+        _require(row, f"custom_fields[{i}]", "name")
+        fields = {key: row[key] for key in ("name", "field_type", "is_visible", "order") if key in row}
+        try:
+            custom_field_actions.create_custom_field(
+                actor=actor, subject=row.get("subject", CustomField.Subject.USER), **fields
+            )
+        except (ValidationError, DomainError) as exc:
+            raise _fail(f"custom_fields[{i}]", exc) from None
+
+
+def _restore_user_extras(rows: list, users: dict[str, User], actor) -> None:
+    """Custom values and linked external accounts, through their actions (one per user that has any)."""
+    for i, row in enumerate(rows):
+        if not row.get("custom") and not row.get("external_identities"):
+            continue
+        user = users[clean_user_fields({"username": row["username"]}, allowed=["username"])["username"]]
+        try:
+            if row.get("custom"):
+                user_actions.set_user_custom_values(user, row["custom"], actor=actor)
+            for identity in row.get("external_identities") or []:
+                _require(identity, f"users[{i}].external_identities", "provider", "external_id")
+                identity_actions.link_external_identity(
+                    user,
+                    provider=identity["provider"],
+                    external_id=identity["external_id"],
+                    data=identity.get("data") or {},
+                    actor=actor,
+                )
+        except (ValidationError, DomainError) as exc:
+            raise _fail(f"users[{i}]", exc) from None
+
+
+def _restore_visibility(rows: list, groups: dict[str, Group], actor) -> None:
+    """Visibility lists name users and other groups, so they come after both."""
+    for i, row in enumerate(rows):
+        scopes = {key: row[key] for key in ("node_scope", "user_scope") if row.get(key)}
+        if scopes:
+            try:
+                group_actions.update_group(groups[row["uid"]], scopes, actor=actor)
+            except (ValidationError, DomainError) as exc:
+                raise _fail(f"groups[{i}]", exc) from None
+
+
+def _restore_organization(data, actor) -> None:
+    if not data:
+        return
+    if not isinstance(data, dict) or set(data) - set(ORGANIZATION_FIELDS):
+        raise RestoreError(f"organization: an object with only {', '.join(ORGANIZATION_FIELDS)}")
+    org = Organization.current()
+    before = {field: getattr(org, field) for field in ORGANIZATION_FIELDS}
+    for field, value in data.items():
+        setattr(org, field, "" if value is None else str(value))
+    try:
+        org.full_clean()
+    except ValidationError as exc:
+        raise _fail("organization", exc) from None
+    org.save()
+    record_event(
+        Action.ORGANIZATION_UPDATED,
+        actor=actor,
+        actor_name="" if actor else "system",
+        target=org,
+        changes=diff(before, {field: getattr(org, field) for field in ORGANIZATION_FIELDS}),
+    )
+
+
 def _restore_memberships(rows: list, groups: dict[str, Group], users: dict[str, User], actor) -> int:
     count = 0
     for i, row in enumerate(rows):
@@ -243,7 +315,11 @@ def restore_directory(document, *, actor=None) -> dict[str, int]:
     _check_unique(document["users"])
     _restore_group_types(document["group_types"], actor)
     groups = _restore_groups(document["groups"], actor)
+    _restore_custom_fields(document.get("custom_fields") or [], actor)
     users = _restore_users(document["users"], actor)
+    _restore_user_extras(document["users"], users, actor)
+    _restore_visibility(document["groups"], groups, actor)
+    _restore_organization(document.get("organization"), actor)
     members = _restore_memberships(document["memberships"], groups, users, actor)
     apps = _restore_apps(document["apps"], actor)
     _restore_permissions(document["permissions"], apps, actor)

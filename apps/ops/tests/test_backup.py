@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from apps.audit.models import Action, Event
-from apps.directory.actions import group_types, groups, memberships, users
-from apps.directory.models import Group, GroupType, Membership, User
+from apps.directory.actions import custom_fields, external_identities, group_types, groups, memberships, users
+from apps.directory.models import CustomField, Group, GroupType, Membership, Organization, User
 from apps.directory.tests.factories import group_type
 from apps.ops.backup import export_directory
 from apps.ops.restore import RestoreError, restore_directory
@@ -42,6 +42,17 @@ def directory():
     statuses.set_statuses(edit, actor=None, user_statuses=[(alice, 1), (bob, -1)], group_statuses=[(rd, 1)])
     access = wiki.perms.get(action="access")
     statuses.set_statuses(access, actor=None, group_statuses=[(apollo, 1)])
+    custom_fields.create_custom_field(actor=None, name="工位", field_type="string")
+    custom_fields.create_custom_field(actor=None, name="Level", field_type="number", is_visible=False)
+    custom_fields.create_custom_field(actor=None, name="Remote", field_type="boolean")
+    users.set_user_custom_values(alice, {"工位": "A-101", "Level": 7, "Remote": True}, actor=None)
+    external_identities.link_external_identity(
+        alice, provider="dingtalk", external_id="union-123", data={"nick": "alice"}, actor=None
+    )
+    groups.update_group(backend, {"visibility": 4, "user_scope": ["alice"], "node_scope": ["g_apollo"]}, actor=None)
+    org = Organization.current()
+    org.name, org.domain = "Example Corp", "example.org"
+    org.save()
     return {"alice": alice, "backend": backend}
 
 
@@ -55,6 +66,8 @@ def _wipe() -> None:
     for custom in GroupType.objects.filter(is_builtin=False):
         group_types.delete_group_type(custom, actor=None)
     User.objects.all().delete()
+    CustomField.objects.all().delete()
+    Organization.objects.all().delete()
 
 
 def _comparable(document: dict) -> dict:
@@ -82,6 +95,10 @@ def test_round_trip_restores_everything(directory):
         "bob",
         "alice",
     ]
+    assert alice.custom_values.get(field__name="Level").value == "7"
+    assert alice.external_identities.get().external_id == "union-123"
+    assert list(backend.visible_users.values_list("username", flat=True)) == ["alice"]
+    assert Organization.current().name == "Example Corp"
     assert Event.objects.filter(action=Action.DIRECTORY_IMPORTED).count() == 1
     assert Event.objects.filter(action=Action.USER_CREATED, target_name__in=["alice", "Alice"]).exists()
 
@@ -132,6 +149,10 @@ def test_missing_file_is_a_clear_error(tmp_path):
         (lambda d: d["memberships"][0]["users"].append("ghost"), "ghost"),
         (lambda d: d["groups"][0].update(parent="nowhere"), "not defined before"),
         (lambda d: d["statuses"][0].update(perm="app_nope_x"), "unknown permission"),
+        (lambda d: d["users"][1]["custom"].update(Level="many"), r"users\[1\].*Level"),
+        (lambda d: d["custom_fields"][0].update(field_type="color"), r"custom_fields\[0\]"),
+        (lambda d: d["groups"][1].update(user_scope=["ghost"]), r"groups\[1\].*ghost"),
+        (lambda d: d["organization"].update(secret="x"), "organization"),
     ],
 )
 def test_a_bad_entry_names_its_place_and_imports_nothing(directory, mutate, message):
