@@ -46,6 +46,9 @@ errorlog = "-"
 loglevel = _env("ARKID_LOG_LEVEL", "info").lower()
 worker_tmp_dir = _env("ARKID_WEB_TMP_DIR", "/dev/shm" if Path("/dev/shm").is_dir() else "/tmp")  # noqa: S108
 preload_app = False  # each worker opens its own database and Redis connections
+# gunicorn's control socket lives in $HOME by default: read-only in the container, and shared
+# between instances on one host. Containers are controlled by signals and the orchestrator.
+control_socket_disable = True
 
 
 def on_starting(server) -> None:

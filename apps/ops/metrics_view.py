@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from apps.core.client_ip import _is_trusted, _networks
+from apps.core.client_ip import in_networks
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,7 @@ def _allowed(request) -> bool:
     header = request.headers.get("Authorization", "")
     if token and header.startswith("Bearer "):
         return hmac.compare_digest(header.removeprefix("Bearer ").encode(), token.encode())
-    networks = _networks(tuple(settings.METRICS_ALLOWED_NETWORKS))
-    return bool(networks) and _is_trusted(request.client_ip or "", networks)
+    return in_networks(request.client_ip or "", settings.METRICS_ALLOWED_NETWORKS)
 
 
 def _registry():

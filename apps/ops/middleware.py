@@ -8,7 +8,7 @@ import time
 from django.conf import settings
 
 from apps.core import metrics
-from apps.core.client_ip import _is_trusted, _networks
+from apps.core.client_ip import in_networks
 
 request_logger = logging.getLogger("arkid.request")
 
@@ -26,10 +26,9 @@ class UntrustedProxyHeaderMiddleware:
 
     def __call__(self, request):
         header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
-        if header and header[0] in request.META:
-            networks = _networks(tuple(settings.TRUSTED_PROXIES))
-            if not _is_trusted(request.META.get("REMOTE_ADDR", ""), networks):
-                del request.META[header[0]]
+        claimed = bool(header) and header[0] in request.META
+        if claimed and not in_networks(request.META.get("REMOTE_ADDR", ""), settings.TRUSTED_PROXIES):
+            del request.META[header[0]]
         return self.get_response(request)
 
 

@@ -69,6 +69,7 @@ def test_gunicorn_config_reads_its_environment(monkeypatch):
     assert (conf["workers"], conf["threads"], conf["worker_class"]) == (3, 6, "gthread")
     assert conf["forwarded_allow_ips"] == "10.0.0.0/8"
     assert conf["bind"] == "0.0.0.0:8000" and conf["max_requests"] > 0
+    assert conf["control_socket_disable"] is True  # no socket in a read-only $HOME
 
 
 def test_gunicorn_config_clears_the_metrics_directory(monkeypatch, tmp_path):
