@@ -14,7 +14,7 @@ WORKDIR /app
 COPY . /app
 # Static files are collected at build time; the throwaway key below exists only for this
 # step (settings refuse to load without one) and is not kept in the image.
-RUN ARKID_SECRET_KEY="build-only-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+RUN ARKID_SECRET_KEY="$(/opt/venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     ARKID_VAR_DIR=/tmp/build-var ARKID_STATIC_ROOT=/app/static \
     /opt/venv/bin/python manage.py collectstatic --noinput --verbosity 0 \
  && rm -rf /tmp/build-var \

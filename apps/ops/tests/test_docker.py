@@ -227,3 +227,14 @@ def test_web_role_serves_and_its_probe_passes(tmp_path):
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("tool", "target"),
+    [("hadolint", ROOT / "Dockerfile"), ("shellcheck", ENTRYPOINT)],
+)
+def test_dockerfile_and_entrypoint_pass_their_linters(tool, target):
+    """hadolint (Dockerfile best practices) and shellcheck (POSIX sh), both from requirements-dev."""
+    binary = Path(sys.executable).parent / tool
+    result = subprocess.run([str(binary), str(target)], capture_output=True, text=True, timeout=60)  # noqa: S603
+    assert result.returncode == 0, result.stdout + result.stderr
