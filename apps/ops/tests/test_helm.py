@@ -162,3 +162,31 @@ def test_missing_secret_key_fails_the_render_with_its_name():
     values = merged(secrets={"secretKey": ""})
     with pytest.raises(helm.HelmError, match="secrets.secretKey is required"):
         render(values)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        TEST_VALUES,
+        merged(web__autoscaling={"enabled": False}, ldap__tls={"secretName": ""}, settingsLocal=""),
+        merged(
+            postgresql__bundled=False,
+            redis__bundled=False,
+            externalDatabase__url="postgres://a:b@db/arkid",
+            externalRedis__url="redis://cache:6379/0",
+        ),
+    ],  # fmt: skip
+    ids=["test-values", "minimal", "external-services"],
+)
+def test_every_rendered_object_matches_the_kubernetes_schema(values):
+    """kubernetes-validate: the official OpenAPI schemas of Kubernetes 1.30, strict (no
+    unknown fields), so a misspelt key fails here instead of at `kubectl apply`."""
+    import kubernetes_validate
+
+    objects = render(values)
+    for obj in objects.values():
+        kubernetes_validate.validate(obj, "1.30.0", strict=True)
+    web = objects[("Deployment", "demo-arkid-web")]
+    web["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGett"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):  # the validation is real
+        kubernetes_validate.validate(web, "1.30.0", strict=True)
