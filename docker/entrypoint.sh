@@ -30,9 +30,13 @@ probe() {
     case "${1:-}" in
         web)
             "$PYTHON" - "${ARKID_PROBE_URL:-http://127.0.0.1:${ARKID_PORT:-8000}/ready/}" <<'PY'
-import sys, urllib.request
+import os, sys, urllib.request
+# Django answers only to ARKID_ALLOWED_HOSTS: ask as the first of them, not as 127.0.0.1.
+hosts = [h.strip().lstrip(".") for h in os.environ.get("ARKID_ALLOWED_HOSTS", "").split(",")]
+hosts = [h for h in hosts if h and "*" not in h]
+request = urllib.request.Request(sys.argv[1], headers={"Host": hosts[0]} if hosts else {})
 try:
-    with urllib.request.urlopen(sys.argv[1], timeout=5) as response:
+    with urllib.request.urlopen(request, timeout=5) as response:
         sys.exit(0 if response.status == 200 else 1)
 except Exception as exc:
     print(f"web probe failed: {exc}", file=sys.stderr)

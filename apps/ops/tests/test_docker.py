@@ -206,6 +206,7 @@ def test_web_role_serves_and_its_probe_passes(tmp_path):
     env = _role_env(
         tmp_path, ARKID_BIND=f"127.0.0.1:{WEB_PORT}", ARKID_PORT=str(WEB_PORT), ARKID_WEB_WORKERS="1",
         ARKID_WEB_THREADS="2", PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        ARKID_ALLOWED_HOSTS="sso.example.org,127.0.0.1",
     )  # fmt: skip
     assert _entrypoint(tmp_path, "migrate").returncode == 0
     server = subprocess.Popen(  # noqa: S603
@@ -223,6 +224,9 @@ def test_web_role_serves_and_its_probe_passes(tmp_path):
                 break
             time.sleep(0.25)
         assert probe is not None and probe.returncode == 0, probe.stderr
+        # Behind a public name only: the probe asks as that name, so it still passes.
+        named = _entrypoint(tmp_path, "probe", "web", ARKID_PORT=str(WEB_PORT), ARKID_ALLOWED_HOSTS="sso.example.org")
+        assert named.returncode == 0, named.stderr
         assert any((tmp_path / "metrics").iterdir())  # gunicorn workers write multiprocess metrics
     finally:
         os.killpg(server.pid, 15)
