@@ -242,3 +242,37 @@ def test_dockerfile_and_entrypoint_pass_their_linters(tool, target):
     binary = Path(sys.executable).parent / tool
     result = subprocess.run([str(binary), str(target)], capture_output=True, text=True, timeout=60)  # noqa: S603
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _wait_for_probe(tmp_path, role: str, **extra) -> subprocess.CompletedProcess:
+    result = None
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        result = _entrypoint(tmp_path, "probe", role, **extra)
+        if result.returncode == 0:
+            break
+        time.sleep(0.5)
+    return result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ["worker", "beat"])
+def test_worker_and_beat_roles_run_and_pass_their_probes(tmp_path, role):
+    """The real celery commands of the roles (filesystem broker, SQLite): a wrong option or a
+    missing heartbeat would show here, not in production."""
+    assert _entrypoint(tmp_path, "migrate").returncode == 0
+    log = tmp_path / f"{role}.log"
+    process = subprocess.Popen(  # noqa: S603
+        ["sh", str(ENTRYPOINT), role],  # noqa: S607
+        env=_role_env(tmp_path, ARKID_WORKER_CONCURRENCY="1", ARKID_WORKER_HEARTBEAT_INTERVAL="1"),
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+        start_new_session=True,
+    )
+    try:
+        probe = _wait_for_probe(tmp_path, role)
+        assert probe.returncode == 0, (probe.stderr, process.poll(), log.read_text()[-2000:])
+        assert process.poll() is None  # still running
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=60)
