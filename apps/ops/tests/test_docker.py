@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -202,13 +203,13 @@ def test_worker_and_beat_probes(tmp_path):
 
 
 @pytest.mark.slow
-def test_web_role_serves_and_its_probe_passes(tmp_path):
+def test_web_role_serves_and_its_probe_passes(tmp_path, migrated):
     env = _role_env(
         tmp_path, ARKID_BIND=f"127.0.0.1:{WEB_PORT}", ARKID_PORT=str(WEB_PORT), ARKID_WEB_WORKERS="1",
         ARKID_WEB_THREADS="2", PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
         ARKID_ALLOWED_HOSTS="sso.example.org,127.0.0.1",
     )  # fmt: skip
-    assert _entrypoint(tmp_path, "migrate").returncode == 0
+    _with_database(tmp_path, migrated)
     server = subprocess.Popen(  # noqa: S603
         ["sh", str(ENTRYPOINT), "web"],  # noqa: S607
         env=env,
@@ -244,6 +245,19 @@ def test_dockerfile_and_entrypoint_pass_their_linters(tool, target):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Path:
+    """A var dir migrated once by the migrate role, copied by the tests that start servers."""
+    base = tmp_path_factory.mktemp("migrated")
+    result = _entrypoint(base, "migrate")
+    assert result.returncode == 0, result.stderr
+    return base / "var"
+
+
+def _with_database(tmp_path, migrated: Path) -> None:
+    shutil.copytree(migrated, tmp_path / "var", ignore=shutil.ignore_patterns("celerybeat-schedule*", "worker-*"))
+
+
 def _wait_for_probe(tmp_path, role: str, **extra) -> subprocess.CompletedProcess:
     result = None
     deadline = time.monotonic() + 90
@@ -257,10 +271,10 @@ def _wait_for_probe(tmp_path, role: str, **extra) -> subprocess.CompletedProcess
 
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ["worker", "beat"])
-def test_worker_and_beat_roles_run_and_pass_their_probes(tmp_path, role):
+def test_worker_and_beat_roles_run_and_pass_their_probes(tmp_path, migrated, role):
     """The real celery commands of the roles (filesystem broker, SQLite): a wrong option or a
     missing heartbeat would show here, not in production."""
-    assert _entrypoint(tmp_path, "migrate").returncode == 0
+    _with_database(tmp_path, migrated)
     log = tmp_path / f"{role}.log"
     process = subprocess.Popen(  # noqa: S603
         ["sh", str(ENTRYPOINT), role],  # noqa: S607
