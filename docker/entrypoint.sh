@@ -76,6 +76,16 @@ PY
 role="${1:-web}"
 [ $# -gt 0 ] && shift
 
+# Prometheus multiprocess files are for gunicorn's workers, summed by /metrics. The directory
+# may be a fresh emptyDir (Kubernetes mounts /tmp over the image's): create it. Other roles
+# are not scraped; without the variable their metrics stay in memory, and no file is
+# written to a directory that may not exist (which would fail every audited write).
+if [ "$role" = "web" ] && [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+elif [ "$role" != "web" ]; then
+    unset PROMETHEUS_MULTIPROC_DIR
+fi
+
 case "$role" in
     web)
         run "$BIN/gunicorn" -c arkid/gunicorn_conf.py arkid.wsgi:application "$@"

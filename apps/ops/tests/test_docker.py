@@ -185,7 +185,10 @@ def test_migrate_then_manage_commands_run_for_real(tmp_path):
     assert migrated.returncode == 0, migrated.stderr
     check = _entrypoint(tmp_path, "manage", "check")
     assert check.returncode == 0 and "no issues" in check.stdout
-    exported = _entrypoint(tmp_path, "manage", "arkid_export")
+    # The image sets PROMETHEUS_MULTIPROC_DIR; a command that audits must work even where
+    # that directory does not exist (a Kubernetes emptyDir over /tmp).
+    missing = tmp_path / "no" / "metrics"
+    exported = _entrypoint(tmp_path, "manage", "arkid_export", PROMETHEUS_MULTIPROC_DIR=str(missing))
     assert exported.returncode == 0, exported.stderr
     assert '"username": "admin"' in exported.stdout
 
