@@ -12,6 +12,8 @@ per-process memory, which is what the tests and ``manage.py runserver`` use.
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -33,12 +35,28 @@ LDAP_OPERATIONS = Counter("arkid_ldap_operations_total", "LDAP operations served
 SYNC_RUNS = Counter("arkid_sync_runs_total", "Directory synchronisation runs", ["source", "outcome"])
 
 _LOGIN_ACTIONS = {"auth.login_succeeded": "success", "auth.login_failed": "failure"}
+logger = logging.getLogger(__name__)
+
+
+def _never_raises(func):
+    """Counting is never worth failing the request or the write it counts (a full or missing
+    multiprocess directory raises OSError): log and go on."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            func(*args, **kwargs)
+        except Exception:  # noqa: BLE001
+            logger.warning("metric %s not recorded", func.__name__, exc_info=True)
+
+    return wrapper
 
 
 def enabled() -> bool:
     return getattr(settings, "METRICS_ENABLED", True)
 
 
+@_never_raises
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     if not enabled():
         return
@@ -46,6 +64,7 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     REQUEST_SECONDS.labels(method, route).observe(seconds)
 
 
+@_never_raises
 def observe_events(pairs: Iterable[tuple[str, str]]) -> None:
     """Count recorded audit events given as (action, outcome); logins are counted from here,
     so every login path that audits (password, OIDC, DingTalk) is counted once."""
@@ -57,16 +76,19 @@ def observe_events(pairs: Iterable[tuple[str, str]]) -> None:
             LOGINS.labels(_LOGIN_ACTIONS[action]).inc()
 
 
+@_never_raises
 def token_grant(grant_type: str, outcome: str) -> None:
     if enabled():
         TOKEN_GRANTS.labels(grant_type, outcome).inc()
 
 
+@_never_raises
 def ldap_operation(operation: str, outcome: str) -> None:
     if enabled():
         LDAP_OPERATIONS.labels(operation, outcome).inc()
 
 
+@_never_raises
 def sync_run(source: str, outcome: str) -> None:
     if enabled():
         SYNC_RUNS.labels(source, outcome).inc()

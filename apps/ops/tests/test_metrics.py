@@ -120,3 +120,17 @@ def test_celery_queue_length_is_read_from_the_redis_broker(client, settings):
     finally:
         current_app.conf.task_default_queue = previous
     assert _value(samples, "arkid_celery_queue_length", queue=queue) == 3
+
+
+def test_a_failing_metric_never_fails_the_write_it_counts(monkeypatch, user, caplog):
+    """A full or missing multiprocess directory raises OSError on increment: logged, not raised."""
+    from apps.audit.actions import record_event
+    from apps.audit.models import Action, Event
+
+    def broken(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(metrics.EVENTS, "labels", broken)
+    record_event(Action.USER_UPDATED, target=user)
+    assert Event.objects.filter(action=Action.USER_UPDATED, target_id=str(user.pk)).exists()
+    assert "metric observe_events not recorded" in caplog.text
