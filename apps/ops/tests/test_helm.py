@@ -190,3 +190,16 @@ def test_every_rendered_object_matches_the_kubernetes_schema(values):
     web["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGett"] = {}
     with pytest.raises(kubernetes_validate.ValidationError):  # the validation is real
         kubernetes_validate.validate(web, "1.30.0", strict=True)
+
+
+def test_pods_roll_when_secrets_or_settings_change_and_mount_no_api_token():
+    def annotations(values) -> dict:
+        pod = render(values)[("Deployment", "demo-arkid-worker")]["spec"]["template"]
+        assert pod["spec"]["automountServiceAccountToken"] is False
+        return pod["metadata"]["annotations"]
+
+    base = annotations(TEST_VALUES)
+    assert annotations(merged(secrets__secretKey="another-secret-key-0123456789abcdefghijkl")) != base
+    assert annotations(merged(settingsLocal="COMPANY_NAME = 'Other'\n")) != base
+    assert annotations(merged(env={"ARKID_LOG_LEVEL": "DEBUG"})) != base
+    assert annotations(merged(web__replicas=5)) == base

@@ -109,8 +109,17 @@ redis://{{ include "arkid.fullname" . }}-redis:6379/0
 {{- end }}
 {{- end -}}
 
-{{/* Everything a pod spec of an ArkID role shares. */}}
+{{/* Pods restart when their configuration or secrets change (a Deployment only rolls on a
+pod template change). */}}
+{{- define "arkid.podAnnotations" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | cat (toJson .Values.env) | sha256sum }}
+checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
+{{- end -}}
+
+{{/* Everything a pod spec of an ArkID role shares. ArkID never talks to the Kubernetes API,
+so no service account token is mounted. */}}
 {{- define "arkid.podCommon" -}}
+automountServiceAccountToken: false
 securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}
 {{- with .Values.imagePullSecrets }}
