@@ -68,7 +68,7 @@ def test_a_real_worker_beats_while_it_consumes(beat_file, monkeypatch):
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
             seen = set()
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120
             while len(seen) < 3 and time.monotonic() < deadline:
                 if beat_file.exists():
                     seen.add(beat_file.read_text())
