@@ -29,6 +29,8 @@ RUN groupadd --gid 10001 arkid \
  && chown 10001:10001 /var/lib/arkid /tmp/metrics
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
+# The heartbeat file is per container (/tmp), never on the shared volume: with several
+# worker containers one stuck worker must not hide behind another's heartbeat.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -36,7 +38,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     ARKID_VAR_DIR=/var/lib/arkid \
     ARKID_STATIC_ROOT=/app/static \
     ARKID_HOST=0.0.0.0 \
-    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
+    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics \
+    ARKID_WORKER_HEARTBEAT_FILE=/tmp/arkid-worker-heartbeat
 WORKDIR /app
 USER 10001:10001
 VOLUME ["/var/lib/arkid"]

@@ -133,6 +133,7 @@ def test_dockerfile_is_multi_stage_and_runs_unprivileged():
     assert [line for line in text.splitlines() if line.startswith("USER")][-1] == "USER 10001:10001"
     assert "USER" in instructions[instructions.index("ENTRYPOINT") - 5 :]
     assert 'ENTRYPOINT ["/app/docker/entrypoint.sh"]' in text
+    assert "ARKID_WORKER_HEARTBEAT_FILE=/tmp/" in text  # per container, not on the shared volume
     env_block = text[text.index("ENV PATH") :]
     assert "SECRET" not in env_block.split("WORKDIR")[0]
     ignore = (ROOT / ".dockerignore").read_text().splitlines()
