@@ -19,7 +19,7 @@ import uuid
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
@@ -105,6 +105,8 @@ def _restore_groups(rows: list, actor) -> dict[str, Group]:
         parent = by_uid.get(row["parent"])
         if parent is None:
             raise RestoreError(f"{where}: parent {row['parent']!r} is not defined before it")
+        if not isinstance(row.get("order", 0), int) or isinstance(row.get("order"), bool):
+            raise RestoreError(f"{where}: order must be an integer")
         try:
             by_uid[row["uid"]] = group_actions.create_group(
                 actor=actor,
@@ -140,13 +142,8 @@ def _clean_user(row, where: str) -> tuple[dict, dict]:
 
 
 def _restore_users(rows: list, actor) -> dict[str, User]:
-    prepared, seen = [], set()
-    for i, row in enumerate(rows):
-        cleaned, extra = _clean_user(row, f"users[{i}]")
-        if cleaned["username"] in seen:
-            raise RestoreError(f"users[{i}]: username {cleaned['username']!r} appears twice")
-        seen.add(cleaned["username"])
-        prepared.append((cleaned, extra))
+    prepared = [_clean_user(row, f"users[{i}]") for i, row in enumerate(rows)]
+    _check_unique(prepared)
     by_origin: dict[int, list] = defaultdict(list)
     for cleaned, extra in prepared:
         by_origin[extra["origin"]].append((cleaned, extra))
@@ -161,13 +158,13 @@ def _restore_users(rows: list, actor) -> dict[str, User]:
     return users
 
 
-def _check_unique(rows: list) -> None:
-    """Emails and mobiles are unique too; one query per user would be slow, so the file is
-    checked against itself (the target is empty, so that is all that can clash)."""
-    for field in ("email", "private_email", "mobile"):
+def _check_unique(prepared: list[tuple[dict, dict]]) -> None:
+    """Usernames, emails, mobiles and UUIDs are unique. The target is empty, so the file is
+    checked against itself, on the normalised values (two spellings of one mobile clash)."""
+    for field in ("username", "email", "private_email", "mobile", "uuid"):
         seen: dict[str, int] = {}
-        for i, row in enumerate(rows):
-            value = str(row.get(field) or "").lower()
+        for i, (cleaned, extra) in enumerate(prepared):
+            value = str(cleaned.get(field) or extra.get(field) or "").lower()
             if value and value in seen:
                 raise RestoreError(f"users[{i}].{field}: {value!r} is also users[{seen[value]}]'s")
             seen[value] = i
@@ -307,12 +304,18 @@ def _restore_statuses(rows: list, groups: dict[str, Group], users: dict[str, Use
             raise _fail(f"statuses of {perm_uid}", exc) from None
 
 
-@transaction.atomic
 def restore_directory(document, *, actor=None) -> dict[str, int]:
     """Restore ``document`` (a parsed export) into this empty installation; returns counts."""
+    try:
+        return _restore(document, actor)
+    except IntegrityError as exc:  # a clash the checks above did not foresee: still all or nothing
+        raise RestoreError(f"conflicting entries ({exc.__cause__ or exc})") from None
+
+
+@transaction.atomic
+def _restore(document, actor) -> dict[str, int]:
     check_document(document)
     check_target_empty()
-    _check_unique(document["users"])
     _restore_group_types(document["group_types"], actor)
     groups = _restore_groups(document["groups"], actor)
     _restore_custom_fields(document.get("custom_fields") or [], actor)

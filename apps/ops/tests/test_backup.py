@@ -145,7 +145,10 @@ def test_missing_file_is_a_clear_error(tmp_path):
     ("mutate", "message"),
     [
         (lambda d: d["users"][1].update(email="not-an-email"), r"users\[1\]"),
-        (lambda d: d["users"].append(dict(d["users"][0])), "appears twice"),
+        (lambda d: d["users"].append(dict(d["users"][0])), r"users\[3\].username"),
+        (lambda d: d["users"][0].update(mobile="188 1234 5678"), r"users\[2\].mobile.*users\[0\]"),
+        (lambda d: d["users"][0].update(uuid=d["users"][1]["uuid"]), r"users\[1\].uuid"),
+        (lambda d: d["groups"][0].update(order="first"), "order must be an integer"),
         (lambda d: d["memberships"][0]["users"].append("ghost"), "ghost"),
         (lambda d: d["groups"][0].update(parent="nowhere"), "not defined before"),
         (lambda d: d["statuses"][0].update(perm="app_nope_x"), "unknown permission"),
