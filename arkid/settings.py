@@ -85,10 +85,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.ops.middleware.UntrustedProxyHeaderMiddleware",  # before anything asks is_secure()
     "django.middleware.security.SecurityMiddleware",
     # Serves /static/ (the API docs' assets from drf-spectacular-sidecar) with DEBUG off, no CDN.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestContextMiddleware",
+    "apps.ops.middleware.MetricsMiddleware",  # inside the request context: its log line has the id
     "apps.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -248,6 +250,24 @@ ENCRYPTION_KEYS = env_list("ARKID_ENCRYPTION_KEYS", [])
 TRUSTED_PROXIES = env_list("ARKID_TRUSTED_PROXIES", [])
 AUDIT_RETENTION_DAYS = env_int("ARKID_AUDIT_RETENTION_DAYS", 365)
 
+# --- Production server, reverse proxy, observability (docs/operations.md) ---------------
+# Name of the header the TLS-terminating proxy sets to "https" (e.g. X-Forwarded-Proto).
+# Believed only from ARKID_TRUSTED_PROXIES (apps.ops.middleware.UntrustedProxyHeaderMiddleware).
+_PROXY_SSL_HEADER = env("ARKID_PROXY_SSL_HEADER")
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = env_bool("ARKID_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^ping/$", r"^ready/$", r"^metrics$"]  # probes and scrapes speak plain HTTP
+SECURE_HSTS_SECONDS = env_int("ARKID_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ARKID_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("ARKID_HSTS_PRELOAD", False)
+METRICS_ENABLED = env_bool("ARKID_METRICS", True)
+METRICS_TOKEN = env("ARKID_METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("ARKID_METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+REQUEST_LOG = env_bool("ARKID_REQUEST_LOG", False)
+LOG_FORMAT = env("ARKID_LOG_FORMAT", "plain")  # "json": one JSON object per line, with request ids
+WORKER_HEARTBEAT_FILE = env("ARKID_WORKER_HEARTBEAT_FILE", str(VAR_DIR / "worker-heartbeat"))
+
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -314,8 +334,13 @@ LDAP_BIND_CACHE_SECONDS = env_int("ARKID_LDAP_BIND_CACHE_SECONDS", 0)  # 0: ever
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "apps.core.jsonlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain"}
+    },
     "root": {"handlers": ["console"], "level": env("ARKID_LOG_LEVEL", "INFO")},
 }
 

@@ -2,10 +2,12 @@ from django.urls import include, path, re_path
 
 from apps.core import health
 from apps.oidc.views import DiscoveryView
+from apps.ops.metrics_view import metrics
 
 urlpatterns = [
     path("ping/", health.ping, name="ping"),
     path("ready/", health.ready, name="ready"),
+    path("metrics", metrics, name="metrics"),
     path("siteapi/", include("apps.api.urls")),
     path("", include("apps.accounts.web.urls")),  # /login/, /logout/
     path("oauth/", include("apps.oidc.urls")),

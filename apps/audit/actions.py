@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.audit.masking import mask
 from apps.audit.models import Action, Event, Outcome
-from apps.core import request_context
+from apps.core import metrics, request_context
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ def record_event(action: Action, **kwargs) -> Event:
     """Record one event; the arguments are :func:`build_event`'s."""
     event = build_event(action, **kwargs)
     event.save(force_insert=True)
+    metrics.observe_events([(event.action, event.outcome)])
     return event
 
 
@@ -94,6 +95,7 @@ def record_events(events: list[Event]) -> None:
         _copy_events(events)
     else:
         Event.objects.bulk_create(events)
+    metrics.observe_events((event.action, event.outcome) for event in events)
 
 
 def _copy_events(events: list[Event]) -> None:

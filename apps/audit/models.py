@@ -98,6 +98,8 @@ class Action(models.TextChoices):
     # DingTalk (apps.dingtalk)
 
     # Operations: backup export/import (apps.ops)
+    DIRECTORY_EXPORTED = "ops.directory_exported", _("Directory exported (backup)")
+    DIRECTORY_IMPORTED = "ops.directory_imported", _("Directory imported (restore)")
 
 
 class Outcome(models.TextChoices):

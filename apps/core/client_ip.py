@@ -39,3 +39,8 @@ def client_ip(meta: dict) -> str | None:
             except ValueError:
                 return remote  # garbage from an untrusted hop: fall back to what we saw
     return forwarded[0] if forwarded else remote
+
+
+def in_networks(address: str, networks: list[str] | tuple[str, ...]) -> bool:
+    """Whether ``address`` is in one of ``networks`` (addresses or CIDRs, e.g. TRUSTED_PROXIES)."""
+    return _is_trusted(address, _networks(tuple(networks)))
