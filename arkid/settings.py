@@ -267,6 +267,21 @@ COMPANY_NAME = env("ARKID_COMPANY_NAME", "ArkID")
 LDAP_URL = env("ARKID_LDAP_URL", "ldap://127.0.0.1:10389")
 LDAP_BASE_DN = env("ARKID_LDAP_BASE_DN", "dc=example,dc=org")
 
+# --- DingTalk (apps.dingtalk) ---------------------------------------------------------
+# Values set here win over the admin config (config/dingtalk/); unset ones fall back to it.
+DINGTALK_OAPI_BASE = env("ARKID_DINGTALK_OAPI_BASE", "https://oapi.dingtalk.com")
+DINGTALK_API_BASE = env("ARKID_DINGTALK_API_BASE", "https://api.dingtalk.com")
+DINGTALK_LOGIN_BASE = env("ARKID_DINGTALK_LOGIN_BASE", "https://login.dingtalk.com")
+DINGTALK_APP_KEY = env("ARKID_DINGTALK_APP_KEY")
+DINGTALK_APP_SECRET = env("ARKID_DINGTALK_APP_SECRET")
+DINGTALK_CORP_ID = env("ARKID_DINGTALK_CORP_ID")
+DINGTALK_CALLBACK_TOKEN = env("ARKID_DINGTALK_CALLBACK_TOKEN")
+DINGTALK_CALLBACK_AES_KEY = env("ARKID_DINGTALK_CALLBACK_AES_KEY")
+DINGTALK_SYNC_INTERVAL = env("ARKID_DINGTALK_SYNC_INTERVAL")  # minutes; 0 = no scheduled sync
+DINGTALK_RATE_LIMIT = float(env("ARKID_DINGTALK_RATE_LIMIT", "15"))  # calls/s per app and API; 0 = off
+DINGTALK_TIMEOUT = float(env("ARKID_DINGTALK_TIMEOUT", "10"))  # seconds per HTTP call
+CELERY_BEAT_SCHEDULE["dingtalk-sync-tick"] = {"task": "dingtalk.sync_tick", "schedule": 60}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

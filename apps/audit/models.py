@@ -67,6 +67,11 @@ class Action(models.TextChoices):
     # LDAP (apps.ldap_server)
 
     # DingTalk (apps.dingtalk)
+    DINGTALK_CONFIG_UPDATED = "dingtalk.config_updated", _("DingTalk settings updated")
+    DINGTALK_SYNC_STARTED = "dingtalk.sync_started", _("DingTalk sync started")
+    DINGTALK_SYNCED = "dingtalk.synced", _("DingTalk directory synced")
+    DINGTALK_SYNC_FAILED = "dingtalk.sync_failed", _("DingTalk directory sync failed")
+    DINGTALK_USER_LINKED = "dingtalk.user_linked", _("User linked to a DingTalk account")
 
     # Operations: backup export/import (apps.ops)
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DingTalkConfig(AppConfig):
+    name = "apps.dingtalk"
+    label = "dingtalk"
+    verbose_name = "DingTalk"
+    default_auto_field = "django.db.models.BigAutoField"
