@@ -169,6 +169,10 @@ def _user_view(user: dict) -> dict:
 class Handler(BaseHTTPRequestHandler):
     server_version = "DingTalkEmulator/1.0"
     protocol_version = "HTTP/1.1"  # keep-alive, as DingTalk's gateways do
+    # One buffered write per response (flushed by handle_one_request) and no Nagle: headers
+    # and body in separate small writes would wait ~40 ms for the client's delayed ACK.
+    wbufsize = -1
+    disable_nagle_algorithm = True
     emulator: Emulator  # set on the subclass made by make_server
 
     def log_message(self, format, *args):  # noqa: A002 - quiet by default
