@@ -11,7 +11,7 @@ import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
-from django.db import connections
+from django.db import OperationalError, connections
 
 from apps.dingtalk.models import DingTalkUser, SyncRun
 from arkid.celery import app as project_app
@@ -60,7 +60,10 @@ def builtin_group_types():
 def _wait_for(predicate, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except OperationalError:  # SQLite's shared in-memory test database: the worker is writing
+            value = None
         if value:
             return value
         time.sleep(0.05)
@@ -89,4 +92,6 @@ def test_api_sync_then_callback_event_through_the_worker(
     userid = result["event"]["UserId"][0]
     link = _wait_for(lambda: DingTalkUser.objects.filter(userid=userid).select_related("user").first())
     assert link.user.name == "事件新人"
-    assert SyncRun.objects.filter(kind=SyncRun.Kind.INCREMENTAL, status=SyncRun.Status.SUCCEEDED).exists()
+    assert _wait_for(
+        lambda: SyncRun.objects.filter(kind=SyncRun.Kind.INCREMENTAL, status=SyncRun.Status.SUCCEEDED).exists()
+    )
