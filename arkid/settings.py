@@ -278,9 +278,11 @@ DINGTALK_CORP_ID = env("ARKID_DINGTALK_CORP_ID")
 DINGTALK_CALLBACK_TOKEN = env("ARKID_DINGTALK_CALLBACK_TOKEN")
 DINGTALK_CALLBACK_AES_KEY = env("ARKID_DINGTALK_CALLBACK_AES_KEY")
 DINGTALK_SYNC_INTERVAL = env("ARKID_DINGTALK_SYNC_INTERVAL")  # minutes; 0 = no scheduled sync
+DINGTALK_PUSH_BACK = env("ARKID_DINGTALK_PUSH_BACK")  # true/false: write local changes to DingTalk
 DINGTALK_RATE_LIMIT = float(env("ARKID_DINGTALK_RATE_LIMIT", "15"))  # calls/s per app and API; 0 = off
 DINGTALK_TIMEOUT = float(env("ARKID_DINGTALK_TIMEOUT", "10"))  # seconds per HTTP call
 CELERY_BEAT_SCHEDULE["dingtalk-sync-tick"] = {"task": "dingtalk.sync_tick", "schedule": 60}
+CELERY_BEAT_SCHEDULE["dingtalk-outbox-tick"] = {"task": "dingtalk.outbox_tick", "schedule": 30}
 
 LOGGING = {
     "version": 1,

@@ -72,6 +72,7 @@ class Action(models.TextChoices):
     DINGTALK_SYNCED = "dingtalk.synced", _("DingTalk directory synced")
     DINGTALK_SYNC_FAILED = "dingtalk.sync_failed", _("DingTalk directory sync failed")
     DINGTALK_USER_LINKED = "dingtalk.user_linked", _("User linked to a DingTalk account")
+    DINGTALK_OUTBOX_RETRIED = "dingtalk.outbox_retried", _("DingTalk push-back retried")
 
     # Operations: backup export/import (apps.ops)
 

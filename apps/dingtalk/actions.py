@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
 from apps.dingtalk.config import overridden_fields
-from apps.dingtalk.models import DingTalkSettings
+from apps.dingtalk.models import DingTalkSettings, OutboxEntry
 
 SECRET_FIELDS = ("app_secret", "callback_token", "callback_aes_key")
 TEXT_FIELDS = {"app_key": 128, "corp_id": 64, "app_secret": 512, "callback_token": 128, "callback_aes_key": 43}
-BOOL_FIELDS = ("match_by_mobile", "match_by_email")
+BOOL_FIELDS = ("match_by_mobile", "match_by_email", "push_back")
 WRITABLE = (*TEXT_FIELDS, *BOOL_FIELDS, "sync_interval_minutes")
 
 
@@ -70,3 +71,25 @@ def update_settings(fields: dict, *, actor) -> DingTalkSettings:
         changes=diff(masked_before, masked),
     )
     return row
+
+
+@transaction.atomic
+def retry_outbox_entry(entry: OutboxEntry, *, actor) -> OutboxEntry:
+    """Send a failed (or waiting) push-back entry again at the next tick, attempts reset."""
+    entry = OutboxEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status == OutboxEntry.Status.DONE:
+        raise ValidationError({"status": [_("This entry was already sent.")]})
+    before = {"status": entry.status, "attempts": entry.attempts}
+    entry.status = OutboxEntry.Status.PENDING
+    entry.attempts = 0
+    entry.next_attempt = timezone.now()
+    entry.save(update_fields=["status", "attempts", "next_attempt", "updated"])
+    record_event(
+        Action.DINGTALK_OUTBOX_RETRIED,
+        actor=actor,
+        target_type="dingtalk.outboxentry",
+        target_id=str(entry.pk),
+        target_name=f"{entry.api} {entry.target}",
+        changes=diff(before, {"status": entry.status, "attempts": 0}),
+    )
+    return entry

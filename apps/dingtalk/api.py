@@ -6,6 +6,7 @@
 * ``task/import/ding/`` POST (ArkID v1's 开始同步, which was a GET): queues a full sync ->
   202 ``{task_id, run_id}``.
 * ``dingtalk/runs/`` and ``dingtalk/runs/<id>/``: the sync history (counts, calls, errors).
+* ``dingtalk/outbox/`` and ``dingtalk/outbox/<id>/retry/``: push-back entries; retry one.
 * ``dingtalk/callback/``: DingTalk's HTTP push (no ArkID authentication: the signature is the
   authentication). Verify, decrypt, queue an incremental sync of the named ids, answer the
   encrypted ``success`` at once (DingTalk's 1.5 s budget).
@@ -29,7 +30,7 @@ from rest_framework.views import APIView
 
 from apps.dingtalk import actions, callback_crypto, tasks
 from apps.dingtalk import config as config_module
-from apps.dingtalk.models import DingTalkSettings, SyncRun
+from apps.dingtalk.models import DingTalkSettings, OutboxEntry, SyncRun
 
 logger = logging.getLogger(__name__)
 USER_EVENTS = {
@@ -56,6 +57,7 @@ def _config_body() -> dict:
         "sync_interval_minutes": effective.sync_interval_minutes,
         "match_by_mobile": row.match_by_mobile,
         "match_by_email": row.match_by_email,
+        "push_back": effective.push_back,
         "configured": effective.configured,
         "overridden": config_module.overridden_fields(),
     }
@@ -80,6 +82,43 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "id", "kind", "trigger", "status", "started", "finished", "duration",
             "api_calls", "rows_written", "counts", "errors",
         ]  # fmt: skip
+
+
+class OutboxEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutboxEntry
+        fields = [
+            "id",
+            "api",
+            "target",
+            "body",
+            "status",
+            "attempts",
+            "next_attempt",
+            "last_error",
+            "created",
+            "updated",
+        ]
+
+
+class OutboxListView(ListAPIView):
+    """Push-back entries, newest first; ``?status=failed`` for the ones to look at."""
+
+    serializer_class = OutboxEntrySerializer
+
+    def get_queryset(self):
+        queryset = OutboxEntry.objects.order_by("-id")
+        wanted = self.request.query_params.get("status")
+        return queryset.filter(status=wanted) if wanted else queryset
+
+
+class OutboxRetryView(APIView):
+    @extend_schema(summary="Retry a push-back entry", request=None, responses=OutboxEntrySerializer)
+    def post(self, request, entry_id: int):
+        entry = OutboxEntry.objects.filter(pk=entry_id).first()
+        if entry is None:
+            raise Http404
+        return Response(OutboxEntrySerializer(actions.retry_outbox_entry(entry, actor=request.user)).data)
 
 
 class ImportDingView(APIView):
@@ -164,5 +203,7 @@ urlpatterns = [
     path("task/import/ding/", ImportDingView.as_view(), name="dingtalk-import"),
     path("dingtalk/runs/", SyncRunListView.as_view(), name="dingtalk-run-list"),
     path("dingtalk/runs/<int:run_id>/", SyncRunDetailView.as_view(), name="dingtalk-run-detail"),
+    path("dingtalk/outbox/", OutboxListView.as_view(), name="dingtalk-outbox-list"),
+    path("dingtalk/outbox/<int:entry_id>/retry/", OutboxRetryView.as_view(), name="dingtalk-outbox-retry"),
     path("dingtalk/callback/", CallbackView.as_view(), name="dingtalk-callback"),
 ]

@@ -6,3 +6,8 @@ class DingTalkConfig(AppConfig):
     label = "dingtalk"
     verbose_name = "DingTalk"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from apps.dingtalk import pushback
+
+        pushback.connect()

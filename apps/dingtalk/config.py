@@ -19,6 +19,7 @@ class DingTalkConfig:
     sync_interval_minutes: int
     match_by_mobile: bool
     match_by_email: bool
+    push_back: bool
 
     @property
     def configured(self) -> bool:
@@ -33,6 +34,7 @@ ENV_OVERRIDES = {
     "callback_token": "DINGTALK_CALLBACK_TOKEN",
     "callback_aes_key": "DINGTALK_CALLBACK_AES_KEY",
     "sync_interval_minutes": "DINGTALK_SYNC_INTERVAL",
+    "push_back": "DINGTALK_PUSH_BACK",
 }
 
 
@@ -43,6 +45,8 @@ def overridden_fields() -> list[str]:
 def _coerce(field: str, value):
     if field == "sync_interval_minutes":
         return int(value)
+    if field == "push_back":
+        return str(value).strip().lower() in {"1", "true", "yes", "on"}
     return str(value)
 
 
@@ -59,6 +63,7 @@ def current() -> DingTalkConfig:
             "sync_interval_minutes",
             "match_by_mobile",
             "match_by_email",
+            "push_back",
         )
     }
     for field in overridden_fields():

@@ -20,6 +20,8 @@ class DingTalkSettings(TimestampedModel):
     sync_interval_minutes = models.PositiveIntegerField(default=0)  # 0 = no scheduled sync
     match_by_mobile = models.BooleanField(default=True)
     match_by_email = models.BooleanField(default=True)
+    push_back = models.BooleanField(default=False)  # local changes are written to DingTalk
+    push_back_cursor = models.BigIntegerField(default=0)  # last audit event id turned into outbox entries
 
     @classmethod
     def load(cls) -> DingTalkSettings:
@@ -68,3 +70,23 @@ class SyncRun(models.Model):
 
     class Meta:
         ordering = ["-started", "-id"]
+
+
+class OutboxEntry(TimestampedModel):
+    """One DingTalk write to make (push-back), retried with backoff until done or given up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed (retry from the console)")
+
+    api = models.CharField(max_length=64)  # e.g. topapi/v2/user/update
+    body = models.JSONField(default=dict)
+    target = models.CharField(max_length=64, db_index=True)  # "user:<pk>" / "group:<pk>"
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt = models.DateTimeField(null=True, blank=True)
+    last_error = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]

@@ -46,3 +46,15 @@ def sync_tick() -> bool:
         sync.delay(run.pk, "schedule")
         return True
     return False
+
+
+@shared_task(name="dingtalk.outbox_tick")
+def outbox_tick() -> dict:
+    """Every 30 s (beat): turn new local changes into outbox entries and send what is due."""
+    from apps.dingtalk import pushback
+
+    config = config_module.current()
+    if not config.configured:
+        return {}
+    read = pushback.collect()
+    return {"events_read": read, **pushback.process()}
