@@ -59,7 +59,11 @@ def update_settings(fields: dict, *, actor) -> DingTalkSettings:
         return row
     for field, value in changed.items():
         setattr(row, field, value)
-    row.save(update_fields=[*changed, "updated"])
+    update_fields = [*changed, "updated"]
+    if "push_back" in changed:
+        row.push_back_cursor = 0  # the collector restarts from the newest event, not from history
+        update_fields.append("push_back_cursor")
+    row.save(update_fields=update_fields)
     masked = {f: ("(set)" if f in SECRET_FIELDS and v else v) for f, v in changed.items()}
     masked_before = {f: ("(set)" if f in SECRET_FIELDS and before[f] else before[f]) for f in changed}
     record_event(

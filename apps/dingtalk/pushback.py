@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 
 from django.db import transaction
+from django.db.models import Max
 from django.db.models.signals import pre_delete
 from django.utils import timezone
 
@@ -122,6 +123,11 @@ def collect(*, limit: int = 1000) -> int:
         return 0
     with transaction.atomic():
         row = DingTalkSettings.objects.select_for_update().get(pk=DingTalkSettings.load().pk)
+        if row.push_back_cursor == 0:
+            # Just switched on: push what changes from now on, not the whole history.
+            row.push_back_cursor = Event.objects.aggregate(m=Max("id"))["m"] or 0
+            row.save(update_fields=["push_back_cursor", "updated"])
+            return 0
         events = list(
             Event.objects.filter(id__gt=row.push_back_cursor, created__lte=timezone.now() - SETTLE).order_by("id")[
                 :limit

@@ -23,7 +23,8 @@ def synced(emulator, admin_user):
     run_sync()
     DingTalkSettings.objects.filter(pk=1).update(push_back=True)
     _settle()
-    pushback.collect()  # the sync's own events: nothing to push
+    assert pushback.collect() == 0  # switched on: starts after the newest event
+    assert pushback.collect() == 0  # the sync's events are history, nothing to push
     assert not OutboxEntry.objects.exists()
     return emulator
 
@@ -98,6 +99,15 @@ def test_failures_are_retried_then_failed_and_retryable(synced, admin_user, admi
     response = admin_client.post(f"/siteapi/v1/dingtalk/outbox/{entry.pk}/retry/")
     assert response.status_code == 200 and response.json()["status"] == "pending"
     assert Event.objects.filter(action="dingtalk.outbox_retried").exists()
+
+
+def test_sync_changes_are_not_pushed(synced):
+    synced.control(
+        "change", {"op": "update_user", "userid": next(iter(synced.emulator.org.users)), "fields": {"name": "远端"}}
+    )
+    assert run_sync().counts["users_updated"] == 1
+    _settle()
+    assert pushback.collect() > 0 and not OutboxEntry.objects.exists()
 
 
 def test_off_by_default(emulator, admin_user):
