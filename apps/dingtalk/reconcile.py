@@ -186,8 +186,11 @@ class Users:
                 new_records.append((record, fields))
                 continue
             user = link.user
-            if not user.is_active:
+            if not user.is_active and link.data.get("deactivated_by_sync"):
+                # Back in DingTalk. A user an administrator deactivated stays deactivated.
                 user_actions.update_user(user, {"is_active": True}, actor=None)
+                link.data = {k: v for k, v in link.data.items() if k != "deactivated_by_sync"}
+                link.save(update_fields=["data"])
                 self.outcome.counts["users_reactivated"] += 1
             if any(getattr(user, k) != v for k, v in fields.items()):
                 changes.append((user, fields))
@@ -280,11 +283,10 @@ class Users:
         rows = []
         for (_record, fields), base in zip(to_create, bases, strict=True):
             username, n = base, 1
-            while username in used:
+            # ``used`` holds the taken bases; a suffixed candidate is also checked in the table.
+            while username in used or (n > 1 and User.objects.filter(username=username).exists()):
                 n += 1
                 username = f"{base}-{n}"
-                if n > 2 and User.objects.filter(username=username).exists():
-                    used.add(username)
             used.add(username)
             rows.append({"username": username, **fields})
         created = user_actions.create_prechecked_users(rows, actor=None, origin=Origin.DINGTALK)
@@ -308,6 +310,8 @@ class Users:
             except DomainError as exc:
                 self.outcome.warn(f"user {link.user.username}: not deactivated ({exc.message})")
                 continue
+            link.data = {**link.data, "deactivated_by_sync": True}
+            link.save(update_fields=["data"])
             gone.append(link.user)
             self.outcome.counts["users_deactivated"] += 1
         return gone

@@ -140,3 +140,35 @@ def test_incremental_sync_of_named_ids(emulator):
     )
     assert DingTalkUser.objects.get(userid=leaver).user.is_active is False
     assert Membership.objects.filter(user__dingtalk_account__userid=leaver).count() == 0
+
+
+def test_user_back_in_dingtalk_is_reactivated_but_admin_deactivation_sticks(emulator, admin_user):
+    from apps.directory.actions import users as user_actions
+
+    run_sync()
+    org = emulator.emulator.org
+    leaver_id, kept_id = list(org.users)[:2]
+    record = dict(org.users[leaver_id])
+    emulator.control("change", {"op": "remove_user", "userid": leaver_id})
+    run_sync()
+    assert DingTalkUser.objects.get(userid=leaver_id).user.is_active is False
+    emulator.control("change", {"op": "add_user", "user": record})
+    kept = DingTalkUser.objects.get(userid=kept_id).user
+    user_actions.update_user(kept, {"is_active": False}, actor=admin_user)
+    run = run_sync()
+    assert run.counts["users_reactivated"] == 1
+    assert DingTalkUser.objects.get(userid=leaver_id).user.is_active is True
+    kept.refresh_from_db()
+    assert kept.is_active is False
+
+
+def test_usernames_never_collide(emulator):
+    org = emulator.emulator.org
+    first, second = list(org.users)[:2]
+    create_test_user(first)  # a local user already has the userid as username ...
+    create_test_user(f"{first}-2")  # ... and the first suffix too
+    org.users[first]["mobile"] = org.users[first]["email"] = ""  # so it is not matched and linked
+    run = run_sync()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.errors
+    assert DingTalkUser.objects.get(userid=first).user.username == f"{first}-3"
+    assert DingTalkUser.objects.get(userid=second).user.username == second
