@@ -137,6 +137,9 @@ class DingTalkClient:
     def _oapi_once(self, path: str, body: dict, token: str) -> dict:
         query = urllib.parse.urlencode({"access_token": token})
         data = self._request("POST", self.oapi_base, f"{path}?{query}", body, api=path)
+        if "errcode" not in data:
+            # The IP-level block answers 200 {"status":1111,"wait":5,...} without errcode.
+            raise DingTalkError("unexpected oapi response (no errcode)", http_status=429, api=path)
         self._raise_oapi(path, data)
         return data
 

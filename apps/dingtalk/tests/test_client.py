@@ -100,3 +100,45 @@ def test_rate_limiter_spaces_calls_evenly():
         limiter.acquire("api")
     assert waits == pytest.approx([0.1, 0.2, 0.3, 0.4])
     assert RateLimiter(0, scope="app").acquire("api") == 0.0
+
+
+def test_ip_block_answer_without_errcode_is_retried_as_rate_limited():
+    """DingTalk's IP-level block is HTTP 200 JSON without errcode; it must not pass as success."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits = []
+
+    class Blocked(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802 - gettoken
+            self._answer({"errcode": 0, "access_token": "t", "expires_in": 7200})
+
+        def do_POST(self):  # noqa: N802
+            hits.append(self.path)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self._answer({"status": 1111, "wait": 5, "source": "x5", "punish": "deny"})
+
+        def _answer(self, body):
+            raw = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Blocked)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sleeps = []
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        client = DingTalkClient("k-blocked", "s", oapi_base=base, sleep=sleeps.append, max_attempts=3, rate=0)
+        with pytest.raises(DingTalkError) as caught:
+            client.oapi("topapi/v2/department/listsub", {"dept_id": 1})
+        assert caught.value.http_status == 429 and len(hits) == 3
+        assert all(s >= 1.0 for s in sleeps)
+    finally:
+        server.shutdown()
+        server.server_close()
