@@ -23,12 +23,16 @@ def sync(run_id: int | None = None, trigger: str = "api") -> dict:
     return {"run": run.pk, "status": run.status, "counts": run.counts}
 
 
-@shared_task(name="dingtalk.sync_changes")
-def sync_changes(userids: list[str] | None = None, dept_ids: list[int] | None = None) -> dict:
-    """The incremental sync of what change events named (deduplicated by the caller)."""
+@shared_task(name="dingtalk.sync_changes", bind=True, max_retries=20)
+def sync_changes(self, userids: list[str] | None = None, dept_ids: list[int] | None = None) -> dict:
+    """The incremental sync of what change events named (deduplicated by the caller). When
+    another sync holds the lock, or DingTalk failed, it runs again later: an event is never
+    dropped because a full sync happened to be running."""
     from apps.dingtalk.sync import run_sync
 
     run = run_sync(trigger="event", userids=userids or (), dept_ids=dept_ids or ())
+    if run.status in (SyncRun.Status.SKIPPED, SyncRun.Status.FAILED):
+        raise self.retry(countdown=min(15 * 2**self.request.retries, 600))
     return {"run": run.pk, "status": run.status, "counts": run.counts}
 
 

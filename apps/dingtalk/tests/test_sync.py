@@ -172,3 +172,16 @@ def test_usernames_never_collide(emulator):
     assert run.status == SyncRun.Status.SUCCEEDED, run.errors
     assert DingTalkUser.objects.get(userid=first).user.username == f"{first}-3"
     assert DingTalkUser.objects.get(userid=second).user.username == second
+
+
+def test_event_sync_is_retried_when_another_sync_holds_the_lock(emulator):
+    from celery.exceptions import Retry
+
+    from apps.dingtalk.tasks import sync_changes
+
+    cache.set(LOCK_KEY, "held-by-a-full-sync", 60)
+    with pytest.raises(Retry):
+        sync_changes.apply(args=[[next(iter(emulator.emulator.org.users))], []], throw=True)
+    cache.delete(LOCK_KEY)
+    result = sync_changes.apply(args=[[next(iter(emulator.emulator.org.users))], []], throw=True).get()
+    assert result["status"] == SyncRun.Status.SUCCEEDED
