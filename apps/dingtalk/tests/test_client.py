@@ -142,3 +142,24 @@ def test_ip_block_answer_without_errcode_is_retried_as_rate_limited():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_rate_limiter_shares_one_schedule_through_redis(settings):
+    """Two limiters (two processes) on one Redis key: together they keep the rate."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs ARKID_REDIS_URL (Redis)")
+    import uuid
+
+    from django_redis import get_redis_connection
+
+    from apps.dingtalk.ratelimit import RedisSchedule
+
+    schedule = RedisSchedule(get_redis_connection("default"))
+    scope = f"test-{uuid.uuid4().hex}"
+    waits = []
+    first = RateLimiter(10, scope=scope, schedule=schedule, sleep=waits.append, clock=lambda: 1000.0)
+    second = RateLimiter(10, scope=scope, schedule=RedisSchedule(get_redis_connection("default")),
+                         sleep=waits.append, clock=lambda: 1000.0)  # fmt: skip
+    for limiter in (first, second, first, second):
+        limiter.acquire("topapi/v2/user/list")
+    assert waits == pytest.approx([0.1, 0.2, 0.3])
