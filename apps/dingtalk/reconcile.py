@@ -32,6 +32,15 @@ from apps.directory.user_validation import USERNAME_RE, clean_user_fields, uniqu
 logger = logging.getLogger(__name__)
 SYNCED_FIELDS = ("name", "email", "mobile", "position", "employee_number", "avatar", "hire_date")
 UNIQUE = ("email", "mobile")
+SOURCES = {
+    "name": ("name",),
+    "email": ("email", "org_email"),
+    "mobile": ("mobile",),
+    "position": ("title",),
+    "employee_number": ("job_number",),
+    "avatar": ("avatar",),
+    "hire_date": ("hired_date",),
+}
 
 
 @dataclass
@@ -73,6 +82,9 @@ def user_fields(record: dict, outcome: Outcome) -> dict:
         "avatar": str(record.get("avatar") or "")[:512],
         "hire_date": _hire_date(record),
     }
+    # DingTalk leaves a field out when the app lacks its permission (mobile, email) or the
+    # value is empty; an absent field leaves the local value alone instead of erasing it.
+    raw = {key: value for key, value in raw.items() if any(source in record for source in SOURCES[key])}
     cleaned = {}
     for key, value in raw.items():
         try:
@@ -230,13 +242,15 @@ class Users:
                     self.outcome.warn(f"user {user.username}: {field_name} {value} belongs to another user")
 
     def _link_or_create(self, new_records: list[tuple[dict, dict]]) -> None:
-        by_mobile = self._taken("mobile", [f["mobile"] for _r, f in new_records]) if self.match_by_mobile else {}
-        by_email = self._taken("email", [f["email"] for _r, f in new_records]) if self.match_by_email else {}
+        by_mobile = (
+            self._taken("mobile", [f.get("mobile", "") for _r, f in new_records]) if self.match_by_mobile else {}
+        )
+        by_email = self._taken("email", [f.get("email", "") for _r, f in new_records]) if self.match_by_email else {}
         linked_pks = set(DingTalkUser.objects.values_list("user_id", flat=True))
         to_link: dict[int, dict] = {}
         to_create: list[tuple[dict, dict]] = []
         for record, fields in new_records:
-            pk = by_mobile.get(fields["mobile"]) or by_email.get(fields["email"].lower())
+            pk = by_mobile.get(fields.get("mobile", "")) or by_email.get(fields.get("email", "").lower())
             if pk and pk not in linked_pks and pk not in to_link:
                 to_link[pk] = record
             else:
@@ -270,12 +284,13 @@ class Users:
     def _create(self, to_create: list[tuple[dict, dict]]) -> None:
         # Unique values some other local user already holds are left out (reported).
         for field_name in UNIQUE:
-            taken = self._taken(field_name, [f[field_name] for _r, f in to_create])
+            taken = self._taken(field_name, [f.get(field_name, "") for _r, f in to_create])
             seen: set[str] = set()
             for record, fields in to_create:
-                key = fields[field_name].lower() if field_name == "email" else fields[field_name]
+                value = fields.get(field_name, "")
+                key = value.lower() if field_name == "email" else value
                 if key and (key in taken or key in seen):
-                    self.outcome.warn(f"user {record['userid']}: {field_name} {fields[field_name]} already in use")
+                    self.outcome.warn(f"user {record['userid']}: {field_name} {value} already in use")
                     fields[field_name] = ""
                 seen.add(key)
         bases = [_username_base(record["userid"]) for record, _f in to_create]

@@ -185,3 +185,17 @@ def test_event_sync_is_retried_when_another_sync_holds_the_lock(emulator):
     cache.delete(LOCK_KEY)
     result = sync_changes.apply(args=[[next(iter(emulator.emulator.org.users))], []], throw=True).get()
     assert result["status"] == SyncRun.Status.SUCCEEDED
+
+
+def test_fields_dingtalk_leaves_out_are_not_erased(emulator, admin_user):
+    """Without the email permission DingTalk omits the field: the local email stays."""
+    from apps.directory.actions import users as user_actions
+
+    org = emulator.emulator.org
+    no_email = next(u for u in org.users.values() if not u["email"])
+    run_sync()
+    user = DingTalkUser.objects.get(userid=no_email["userid"]).user
+    user_actions.update_user(user, {"email": "kept@example.org"}, actor=admin_user)
+    assert run_sync().rows_written == 0
+    user.refresh_from_db()
+    assert user.email == "kept@example.org"
