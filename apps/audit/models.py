@@ -73,6 +73,7 @@ class Action(models.TextChoices):
     DINGTALK_SYNC_FAILED = "dingtalk.sync_failed", _("DingTalk directory sync failed")
     DINGTALK_USER_LINKED = "dingtalk.user_linked", _("User linked to a DingTalk account")
     DINGTALK_OUTBOX_RETRIED = "dingtalk.outbox_retried", _("DingTalk push-back retried")
+    DINGTALK_HISTORY_PURGED = "dingtalk.history_purged", _("Old DingTalk sync runs and sent push-backs purged")
 
     # Operations: backup export/import (apps.ops)
 

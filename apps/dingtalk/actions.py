@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
 from apps.dingtalk.config import overridden_fields
-from apps.dingtalk.models import DingTalkSettings, OutboxEntry
+from apps.dingtalk.models import DingTalkSettings, OutboxEntry, SyncRun
 
 SECRET_FIELDS = ("app_secret", "callback_token", "callback_aes_key")
 TEXT_FIELDS = {"app_key": 128, "corp_id": 64, "app_secret": 512, "callback_token": 128, "callback_aes_key": 43}
@@ -97,3 +99,24 @@ def retry_outbox_entry(entry: OutboxEntry, *, actor) -> OutboxEntry:
         changes=diff(before, {"status": entry.status, "attempts": 0}),
     )
     return entry
+
+
+HISTORY_DAYS = 90
+
+
+@transaction.atomic
+def purge_history(*, days: int = HISTORY_DAYS) -> dict:
+    """Delete sync runs and sent outbox entries older than ``days`` (the beat tick calls it);
+    failed and pending entries stay until handled. Audited when something went."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    runs, _by_model = SyncRun.objects.filter(started__lt=cutoff).delete()
+    sent, _by_model = OutboxEntry.objects.filter(status=OutboxEntry.Status.DONE, updated__lt=cutoff).delete()
+    if runs or sent:
+        record_event(
+            Action.DINGTALK_HISTORY_PURGED,
+            actor_name="system",
+            target_type="dingtalk.history",
+            target_name="DingTalk",
+            detail={"sync_runs": runs, "outbox_entries": sent, "cutoff": cutoff.isoformat()},
+        )
+    return {"sync_runs": runs, "outbox_entries": sent}

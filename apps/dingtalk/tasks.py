@@ -40,6 +40,10 @@ def sync_changes(self, userids: list[str] | None = None, dept_ids: list[int] | N
 def sync_tick() -> bool:
     """Every minute (beat): start a full sync when the configured interval has passed."""
     config = config_module.current()
+    if cache.add("dingtalk:history:purged", 1, 24 * 3600):  # once a day
+        from apps.dingtalk.actions import purge_history
+
+        purge_history()
     if not config.configured or config.sync_interval_minutes <= 0:
         return False
     last = SyncRun.objects.filter(kind=SyncRun.Kind.FULL).exclude(status=SyncRun.Status.SKIPPED).first()

@@ -71,3 +71,24 @@ def test_run_history(admin_client, emulator):
     detail = admin_client.get(f"/siteapi/v1/dingtalk/runs/{run.pk}/").json()
     assert detail["counts"]["users_created"] == 30 and detail["api_calls"] > 0
     assert admin_client.get("/siteapi/v1/dingtalk/runs/999999/").status_code == 404
+
+
+def test_history_purge_keeps_recent_runs_and_unsent_entries():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.dingtalk.actions import purge_history
+    from apps.dingtalk.models import OutboxEntry
+
+    old, recent = SyncRun.objects.create(), SyncRun.objects.create()
+    SyncRun.objects.filter(pk=old.pk).update(started=timezone.now() - dt.timedelta(days=100))
+    done = OutboxEntry.objects.create(api="a", target="user:1", status=OutboxEntry.Status.DONE)
+    failed = OutboxEntry.objects.create(api="a", target="user:2", status=OutboxEntry.Status.FAILED)
+    OutboxEntry.objects.update(updated=timezone.now() - dt.timedelta(days=100))
+    assert purge_history() == {"sync_runs": 1, "outbox_entries": 1}
+    assert set(SyncRun.objects.values_list("pk", flat=True)) == {recent.pk}
+    assert set(OutboxEntry.objects.values_list("pk", flat=True)) == {failed.pk} and done.pk != failed.pk
+    assert Event.objects.get(action="dingtalk.history_purged").detail["sync_runs"] == 1
+    assert purge_history() == {"sync_runs": 0, "outbox_entries": 0}
+    assert Event.objects.filter(action="dingtalk.history_purged").count() == 1
