@@ -199,3 +199,14 @@ def test_fields_dingtalk_leaves_out_are_not_erased(emulator, admin_user):
     assert run_sync().rows_written == 0
     user.refresh_from_db()
     assert user.email == "kept@example.org"
+
+
+def test_lookups_for_login(emulator):
+    from apps.dingtalk.queries import dingtalk_userid, user_for
+
+    run_sync()
+    record = next(iter(emulator.emulator.org.users.values()))
+    user = user_for(unionid=record["unionid"])
+    assert user is not None and user_for(userid=record["userid"]) == user
+    assert dingtalk_userid(user) == record["userid"]
+    assert user_for(userid="nobody", unionid="nobody") is None
