@@ -331,6 +331,23 @@ LDAP_SIZE_LIMIT = env_int("ARKID_LDAP_SIZE_LIMIT", 1000)  # entries per search w
 LDAP_TIME_LIMIT = env_int("ARKID_LDAP_TIME_LIMIT", 30)  # seconds per search
 LDAP_BIND_CACHE_SECONDS = env_int("ARKID_LDAP_BIND_CACHE_SECONDS", 0)  # 0: every user bind hashes
 
+# --- DingTalk (apps.dingtalk) ---------------------------------------------------------
+# Values set here win over the admin config (config/dingtalk/); unset ones fall back to it.
+DINGTALK_OAPI_BASE = env("ARKID_DINGTALK_OAPI_BASE", "https://oapi.dingtalk.com")
+DINGTALK_API_BASE = env("ARKID_DINGTALK_API_BASE", "https://api.dingtalk.com")
+DINGTALK_LOGIN_BASE = env("ARKID_DINGTALK_LOGIN_BASE", "https://login.dingtalk.com")
+DINGTALK_APP_KEY = env("ARKID_DINGTALK_APP_KEY")
+DINGTALK_APP_SECRET = env("ARKID_DINGTALK_APP_SECRET")
+DINGTALK_CORP_ID = env("ARKID_DINGTALK_CORP_ID")
+DINGTALK_CALLBACK_TOKEN = env("ARKID_DINGTALK_CALLBACK_TOKEN")
+DINGTALK_CALLBACK_AES_KEY = env("ARKID_DINGTALK_CALLBACK_AES_KEY")
+DINGTALK_SYNC_INTERVAL = env("ARKID_DINGTALK_SYNC_INTERVAL")  # minutes; 0 = no scheduled sync
+DINGTALK_PUSH_BACK = env("ARKID_DINGTALK_PUSH_BACK")  # true/false: write local changes to DingTalk
+DINGTALK_RATE_LIMIT = float(env("ARKID_DINGTALK_RATE_LIMIT", "15"))  # calls/s per app and API; 0 = off
+DINGTALK_TIMEOUT = float(env("ARKID_DINGTALK_TIMEOUT", "10"))  # seconds per HTTP call
+CELERY_BEAT_SCHEDULE["dingtalk-sync-tick"] = {"task": "dingtalk.sync_tick", "schedule": 60}
+CELERY_BEAT_SCHEDULE["dingtalk-outbox-tick"] = {"task": "dingtalk.outbox_tick", "schedule": 30}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("apps.accounts.urls")),
     path("", include("apps.directory.urls")),
     path("", include("apps.audit.urls")),
+    path("", include("apps.dingtalk.urls")),
 ]
 
 urlpatterns = [

@@ -96,6 +96,13 @@ class Action(models.TextChoices):
     LDAP_SECRET_ISSUED = "ldap.secret_issued", _("LDAP service secret issued")
 
     # DingTalk (apps.dingtalk)
+    DINGTALK_CONFIG_UPDATED = "dingtalk.config_updated", _("DingTalk settings updated")
+    DINGTALK_SYNC_STARTED = "dingtalk.sync_started", _("DingTalk sync started")
+    DINGTALK_SYNCED = "dingtalk.synced", _("DingTalk directory synced")
+    DINGTALK_SYNC_FAILED = "dingtalk.sync_failed", _("DingTalk directory sync failed")
+    DINGTALK_USER_LINKED = "dingtalk.user_linked", _("User linked to a DingTalk account")
+    DINGTALK_OUTBOX_RETRIED = "dingtalk.outbox_retried", _("DingTalk push-back retried")
+    DINGTALK_HISTORY_PURGED = "dingtalk.history_purged", _("Old DingTalk sync runs and sent push-backs purged")
 
     # Operations: backup export/import (apps.ops)
     DIRECTORY_EXPORTED = "ops.directory_exported", _("Directory exported (backup)")
