@@ -117,12 +117,19 @@ def wait_seconds(scope: str, key: str) -> int:
     return max(0, math.ceil(_wait_until(scope, key) - now()))
 
 
-def _record_refusal_once(until: float, user, detail: dict) -> None:
+def _record_refusal_once(until: float, user, detail: dict, actor_name: str = "") -> None:
     """Audit the first refusal of each wait period only: a locked-out attacker hammering
     the endpoint must not turn into one database row per request."""
     marker = f"{PREFIX}:refused:{fingerprint(repr((detail['identifier'], until)))}"
     if cache.add(marker, 1, timeout=max(1, math.ceil(until - now())) + 1):
-        record_event(Action.LOGIN_REFUSED, actor=None, target=user, detail=detail, outcome=Outcome.FAILURE)
+        record_event(
+            Action.LOGIN_REFUSED,
+            actor=None,
+            actor_name=actor_name,
+            target=user,
+            detail=detail,
+            outcome=Outcome.FAILURE,
+        )
 
 
 def _delay_for(failures: int, policy: Policy) -> int:
@@ -187,14 +194,22 @@ def _failure_reason(user) -> str:
 
 
 def verify_password_attempt(
-    identifier: str, password: str, *, ip: str | None = None, channel: str = "password", user=None, action=None
+    identifier: str,
+    password: str,
+    *,
+    ip: str | None = None,
+    channel: str = "password",
+    user=None,
+    action=None,
+    actor_name: str = "",
 ):
     """The active user ``identifier`` names when ``password`` is right, else ``None``.
 
     ``ip`` defaults to the current request's client IP; ``channel`` (``api``, ``web``,
     ``oauth``, ``ldap``, ``password_change``, ...) goes to the audit log. Pass ``user`` when
     the account is already known (a logged-in password change). Failures and refusals are
-    audited (``action`` overrides ``auth.login_failed`` for the failure event). Raises
+    audited (``action`` overrides ``auth.login_failed`` for the failure event, ``actor_name``
+    names who tried, such as the LDAP bind DN). Raises
     :class:`LockedOut` without checking the password while the account or IP must wait.
     """
     ip = ip if ip is not None else request_context.current().ip
@@ -205,7 +220,7 @@ def verify_password_attempt(
     detail = {"identifier": _audited_identifier(identifier, user), "via": channel}
     retry = max(0, math.ceil(until - now()))
     if retry:
-        _record_refusal_once(until, user, {**detail, "ip": ip or ""})
+        _record_refusal_once(until, user, {**detail, "ip": ip or ""}, actor_name)
         raise LockedOut(retry)
     if check_login_password(user, password):
         clear(Lockout.Scope.ACCOUNT, acct)
@@ -213,6 +228,7 @@ def verify_password_attempt(
     record_event(
         action or Action.LOGIN_FAILED,
         actor=None,
+        actor_name=actor_name,
         target=user,
         detail={**detail, "reason": _failure_reason(user)},
         outcome=Outcome.FAILURE,

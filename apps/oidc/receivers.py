@@ -36,7 +36,15 @@ def on_user_saved(sender, instance: User, created=False, update_fields=None, **k
     sign_out(instance, "user_deactivated")
 
 
+def on_sessions_ended(sender, user, **kwargs) -> None:
+    # An admin ended every session of the user: their OAuth tokens go too.
+    sign_out(user, "sessions_ended")
+
+
 def connect() -> None:
+    from apps.accounts.signals import sessions_ended
+
+    sessions_ended.connect(on_sessions_ended, dispatch_uid="oidc.sign_out.sessions_ended")
     user_logged_out.connect(on_logged_out, dispatch_uid="oidc.sign_out.logout")
     directory_signals.password_changed.connect(on_password_changed, dispatch_uid="oidc.sign_out.password")
     post_save.connect(on_user_saved, sender=User, dispatch_uid="oidc.sign_out.deactivated")

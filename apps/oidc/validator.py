@@ -116,14 +116,19 @@ class ArkidValidator(OAuth2Validator):
         return client is None or client.client_type == client.CLIENT_PUBLIC
 
     def validate_user(self, username, password, client, request, *args, **kwargs):
-        from apps.accounts.actions.login import record_login_failure
-        from apps.accounts.backends import find_login_user
+        # The accounts guard: the same lockout and audit as every other password entry point,
+        # and an unknown user costs a hash too (no enumeration by timing).
+        from apps.accounts import guard
 
-        user = find_login_user(username or "")
+        try:
+            user = guard.verify_password_attempt(username or "", password or "", channel="oauth")
+        except guard.LockedOut as exc:
+            raise errors.CustomOAuth2Error(
+                error="invalid_grant",
+                description=f"Too many failed attempts; try again in {exc.retry_after} seconds.",
+                request=request,
+            ) from exc
         if user is None:
-            get_user_model()().set_password(password or "")  # unknown users cost a hash too
-        if user is None or not user.is_active or not user.check_password(password or ""):
-            record_login_failure(username or "", via="oauth_password")
             return False
         if not _may_use(user, client, request):
             raise errors.AccessDeniedError(description="You may not use this application.", request=request)

@@ -112,3 +112,13 @@ def test_sasl_is_not_supported(tree, live_ldap):
     conn.open()
     conn.bind()
     assert conn.result["result"] == 7
+
+
+def test_user_binds_go_through_the_brute_force_guard(tree, live_ldap, settings):
+    settings.LOCKOUT_ACCOUNT_DELAY_AFTER = 2
+    for _attempt in range(2):
+        assert not bind(live_ldap, f"uid=alice,{PEOPLE}", "wrong").bound
+    # alice's account must now wait: the right password is refused too, before any hash.
+    refused = bind(live_ldap, f"uid=alice,{PEOPLE}", "Passw0rd!x")
+    assert not refused.bound and refused.result["result"] == 49
+    assert Event.objects.filter(action=Action.LOGIN_REFUSED, actor_name=f"uid=alice,{PEOPLE}").exists()

@@ -1,6 +1,10 @@
 """The token check API apps call on every request (ArkID v1's HTTP protocol):
 ``GET auth/token/?perm_uid=&app_uid=|oauth_client_id=`` with the user's ``Authorization: Token``.
 
+An app may also ask about a given user with its own OAuth client credentials
+(``Authorization: Basic`` of client id and secret, ``?username=<user>&perm_uid=``): the answer
+is the same, limited to that app's permissions; naming another app is a 403.
+
 - 401: no token, or a bad, expired or revoked one (the token of an inactive user is bad).
 - 200 with the user's profile and ``perms`` when no ``perm_uid`` is given or the user holds it;
   403 with the same body when not, so the app still learns who asked.
@@ -20,13 +24,16 @@ which cost several times the check itself. It gives the same responses as
 
 from __future__ import annotations
 
+import base64
 import json
+from urllib.parse import unquote_plus
 
 from django.http import HttpResponse
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions
+from rest_framework import authentication, exceptions
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
@@ -35,6 +42,7 @@ from apps.accounts.authentication import ApiTokenAuthentication, raw_key
 from apps.accounts.login_response import user_summary
 from apps.core.exceptions import DomainError
 from apps.core.permissions import IsActiveUser, PasswordChangeRequired, enforce_password_change
+from apps.permissions import client_apps
 from apps.permissions.queries import token_check
 
 
@@ -72,8 +80,36 @@ def _json(data, status: int, **headers) -> HttpResponse:
     return response
 
 
+def _client_credentials(request) -> tuple[str, str] | None:
+    """(client_id, client_secret) of an ``Authorization: Basic`` header (RFC 6749 2.3.1:
+    both form-urlencoded before base64), None for another scheme; AuthenticationFailed when
+    malformed."""
+    header = authentication.get_authorization_header(request).split()
+    if not header or header[0].lower() != b"basic":
+        return None
+    try:
+        client_id, _sep, secret = base64.b64decode(header[1], validate=True).decode().partition(":")
+    except (IndexError, ValueError, UnicodeError):
+        raise exceptions.AuthenticationFailed(_("Invalid basic header.")) from None
+    if not _sep or len(header) != 2:
+        raise exceptions.AuthenticationFailed(_("Invalid basic header."))
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def _check_for_app(request, credentials: tuple[str, str]) -> tuple[object, int, list[str]]:
+    """An app asking about a user (``username=``) with its own OAuth client credentials."""
+    app_uid = client_apps.app_uid_for_credentials(*credentials)
+    if app_uid is None:
+        raise exceptions.AuthenticationFailed(_("Invalid client credentials."))
+    return token_check.check_for_app(app_uid, request.GET)
+
+
 def _check(request) -> HttpResponse:
     try:
+        credentials = _client_credentials(request)
+        if credentials is not None:
+            user, code, perms = _check_for_app(request, credentials)
+            return _json({**user_summary(user), "perms": perms}, code)
         raw = raw_key(request)
         if raw is None:
             raise exceptions.NotAuthenticated()

@@ -24,6 +24,12 @@ class UnknownObject(DomainError):
     status_code = status.HTTP_404_NOT_FOUND
 
 
+class OtherApp(DomainError):
+    """An app asking about another app's permissions."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+
+
 def _app_rows(app_uid: str) -> list[tuple]:
     """The app's permissions as (id, uuid, uid, kind, app id, allow_any_user) rows, from the
     cache (apps.permissions.cache, invalidated by every write to the app or its permissions)
@@ -85,3 +91,25 @@ def check(user, params) -> tuple[int, list[str]]:
     else:
         code = status.HTTP_200_OK
     return code, sorted(uid.removeprefix(prefix) for uid, held in results.items() if held)
+
+
+def check_for_app(app_uid: str, params) -> tuple[object, int, list[str]]:
+    """(user, HTTP status, perms) for an app authenticated by its own client credentials asking
+    about the user named by ``username``. The app learns only its own permissions: naming
+    another app (``app_uid`` or ``oauth_client_id``) is refused, not silently answered."""
+    from apps.directory.models import User
+
+    username = (params.get("username") or "").strip().lower()
+    if not username:
+        raise DomainError(_("Name the user to check."), field="username", code="required")
+    asked_app = (params.get("app_uid") or "").strip()
+    asked_client = (params.get("oauth_client_id") or "").strip()
+    if (asked_app and asked_app != app_uid) or (
+        asked_client and client_apps.app_uid_for_client(asked_client) != app_uid
+    ):
+        raise OtherApp(_("An app may only ask about its own permissions."), field="app_uid", code="other_app")
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise UnknownObject(_("No such active user."), field="username", code="not_found")
+    code, perms = check(user, {"app_uid": app_uid, "perm_uid": params.get("perm_uid") or ""})
+    return user, code, perms
