@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("apps.accounts.web.urls")),  # /login/, /logout/
     path("oauth/", include("apps.oidc.urls")),
     re_path(r"^\.well-known/openid-configuration/?$", DiscoveryView.as_view(), name="openid-configuration"),
+    path("", include("apps.portal.urls")),  # the end-user portal (工作台), last: it owns "/"
 ]
