@@ -331,6 +331,9 @@ LDAP_IDLE_TIMEOUT = env_int("ARKID_LDAP_IDLE_TIMEOUT", 300)  # seconds
 LDAP_SIZE_LIMIT = env_int("ARKID_LDAP_SIZE_LIMIT", 1000)  # entries per search without paging
 LDAP_TIME_LIMIT = env_int("ARKID_LDAP_TIME_LIMIT", 30)  # seconds per search
 LDAP_BIND_CACHE_SECONDS = env_int("ARKID_LDAP_BIND_CACHE_SECONDS", 0)  # 0: every user bind hashes
+LDAP_METRICS_PORT = env_int("ARKID_LDAP_METRICS_PORT", 0)  # 0: the LDAP process serves no metrics
+# The metrics port listens here; 0.0.0.0 in a container so Prometheus can scrape it.
+LDAP_METRICS_HOST = os.environ.get("ARKID_LDAP_METRICS_HOST", "127.0.0.1")
 
 # --- DingTalk (apps.dingtalk) ---------------------------------------------------------
 # Values set here win over the admin config (config/dingtalk/); unset ones fall back to it.

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from apps.audit.actions import record_event
 from apps.audit.models import Action, Outcome
-from apps.core import request_context
+from apps.core import metrics, request_context
 from apps.dingtalk import config as config_module
 from apps.dingtalk.client import DingTalkClient
 from apps.dingtalk.errors import DingTalkError
@@ -138,5 +138,6 @@ def _finish(run: SyncRun, status: str, *, started: float) -> SyncRun:
     run.finished = timezone.now()
     run.duration = round(time.monotonic() - started, 3)
     run.save()
+    metrics.sync_run("dingtalk", str(status))
     logger.info("dingtalk sync %s: %s %s", run.pk, status, run.counts)
     return run

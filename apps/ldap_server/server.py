@@ -21,6 +21,7 @@ from itertools import count
 from django.conf import settings
 from django.db import close_old_connections
 
+from apps.core import metrics
 from apps.ldap_server import auth, ber, changes, dit, schema, search
 from apps.ldap_server import protocol as p
 from apps.ldap_server.ber import BerError
@@ -266,16 +267,21 @@ class LdapServer:
             session.principal = await self._db(auth.resolve, session.principal)
         if tag == p.BIND_REQUEST:
             writer.write(p.envelope(mid, await self._bind(p.parse_bind(message.op), session)))
+            metrics.ldap_operation("bind", "success" if session.principal is not None else "failure")
         elif tag == p.SEARCH_REQUEST:
             self._search(message, writer, session)
+            metrics.ldap_operation("search", "done")
         elif tag == p.COMPARE_REQUEST:
             writer.write(p.envelope(mid, self._compare(message.op, session)))
+            metrics.ldap_operation("compare", "done")
         elif tag == p.EXTENDED_REQUEST:
+            metrics.ldap_operation("extended", "done")
             return await self._extended(message, writer, session)
         elif tag in p.WRITE_RESPONSES:
             writer.write(
                 p.envelope(mid, p.result(p.WRITE_RESPONSES[tag], Result.UNWILLING_TO_PERFORM, message="read-only"))
             )
+            metrics.ldap_operation("write", "refused")
         else:
             raise BerError("unknown operation")
         return True

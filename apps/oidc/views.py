@@ -22,6 +22,7 @@ from oauth2_provider import views as dot_views
 from oauth2_provider.models import AccessToken
 from oauth2_provider.signals import app_authorized
 
+from apps.core import metrics
 from apps.oidc import access, actions, claims, keys
 from apps.oidc.models import Application
 
@@ -153,6 +154,15 @@ class DeviceAuthorizationView(dot_views.DeviceAuthorizationView):
         return headers, response, status
 
 
+_GRANT_LABELS = {
+    "authorization_code": "authorization_code",
+    "refresh_token": "refresh_token",
+    "client_credentials": "client_credentials",
+    "password": "password",
+    "urn:ietf:params:oauth:grant-type:device_code": "device_code",
+}
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class TokenView(dot_views.TokenView):
     """DOT's token endpoint in one transaction (the ID token, access and refresh tokens of a
@@ -162,7 +172,13 @@ class TokenView(dot_views.TokenView):
 
     def post(self, request, *args, **kwargs):
         with transaction.atomic():
-            return super().post(request, *args, **kwargs)
+            response = super().post(request, *args, **kwargs)
+        grant_type = request.POST.get("grant_type", "")
+        # A label from a fixed set: whatever a client sends as grant_type is never a label.
+        metrics.token_grant(
+            _GRANT_LABELS.get(grant_type, "other"), "success" if response.status_code == 200 else "failure"
+        )
+        return response
 
     @method_decorator(sensitive_post_parameters("password", "client_secret"))
     def authorization_flow_token_response(self, request, *args, **kwargs):

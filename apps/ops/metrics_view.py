@@ -44,6 +44,30 @@ class CeleryQueueCollector:
         yield gauge
 
 
+class SyncRunCollector:
+    """When each kind of DingTalk sync outcome last happened, read from the recorded runs at
+    scrape time. Syncs run in the Celery worker, which is not scraped, so its counters never
+    reach this endpoint; an alert on "no success for N hours" needs only this gauge."""
+
+    def collect(self):
+        from django.db.models import Max
+
+        from apps.dingtalk.models import SyncRun
+
+        gauge = GaugeMetricFamily(
+            "arkid_sync_last_finished_timestamp_seconds",
+            "When a directory sync last finished, by source and outcome (Unix time)",
+            labels=["source", "outcome"],
+        )
+        try:
+            rows = SyncRun.objects.filter(finished__isnull=False).values("status").annotate(last=Max("finished"))
+            for row in rows:
+                gauge.add_metric(["dingtalk", row["status"]], row["last"].timestamp())
+        except Exception as exc:  # noqa: BLE001 - a scrape reports what it can, never a 500
+            logger.warning("sync runs unavailable: %s", exc)
+        yield gauge
+
+
 def _allowed(request) -> bool:
     token = settings.METRICS_TOKEN
     header = request.headers.get("Authorization", "")
@@ -60,6 +84,7 @@ def _registry():
         registry = CollectorRegistry()
         registry.register(_ProcessRegistry())
     registry.register(CeleryQueueCollector())
+    registry.register(SyncRunCollector())
     return registry
 
 

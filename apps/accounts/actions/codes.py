@@ -42,7 +42,8 @@ from apps.directory.normalize import normalize_email, normalize_mobile
 logger = logging.getLogger("arkid.accounts.codes")
 
 REGISTER, RESET_PASSWORD, UPDATE_CONTACT = "register", "reset_password", "update_contact"
-PURPOSES = (REGISTER, RESET_PASSWORD, UPDATE_CONTACT)
+ACTIVATE = "activate_user"  # an invitee verifying the mobile or email they will keep
+PURPOSES = (REGISTER, RESET_PASSWORD, UPDATE_CONTACT, ACTIVATE)
 DAY, HOUR = 86400, 3600
 
 
@@ -135,11 +136,12 @@ def _message(channel: str, address: str, code: str, purpose: str) -> Message:
 
 def send_code(channel: str, address: str, purpose: str, *, user=None, captcha_key: str = "", captcha_answer: str = ""):
     """Send a fresh code for ``purpose`` to ``address`` (``user``: the logged-in account for
-    ``update_contact``). Returns nothing the caller could use to tell whether it was sent."""
+    ``update_contact``, the invitee for ``activate_user``). Returns nothing the caller could
+    use to tell whether it was sent."""
     address = normalise_address(channel, address)
     ip = request_context.current().ip or "-"
     owner = owner_of(channel, address)
-    if purpose == UPDATE_CONTACT and owner is not None and owner != user:
+    if purpose in (UPDATE_CONTACT, ACTIVATE) and owner is not None and owner != user:
         raise DomainError(
             _("This address already belongs to another account."),
             field="mobile" if channel == "sms" else "email",
@@ -161,7 +163,7 @@ def send_code(channel: str, address: str, purpose: str, *, user=None, captcha_ke
         )
         return
     code = f"{secrets.randbelow(10**6):06d}"
-    _store(channel, address, purpose, code, user=user if purpose == UPDATE_CONTACT else owner)
+    _store(channel, address, purpose, code, user=user if purpose in (UPDATE_CONTACT, ACTIVATE) else owner)
     try:
         deliver(_message(channel, address, code, purpose))
     except SendFailed:

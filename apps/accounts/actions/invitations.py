@@ -21,11 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 
+from apps.accounts.actions.codes import ACTIVATE, consume_token
 from apps.accounts.actions.mfa import mfa_needed
 from apps.accounts.actions.tokens import issue_token_after_commit
 from apps.accounts.masking import mask_email
 from apps.accounts.models import Invitation, digest
-from apps.accounts.senders import Message, SendFailed, deliver
+from apps.accounts.senders import Message, SendFailed, can_send, deliver
 from apps.audit.actions import record_event
 from apps.audit.models import Action
 from apps.core.exceptions import DomainError
@@ -34,6 +35,7 @@ from apps.directory.actions.users import set_password, update_user
 logger = logging.getLogger("arkid.accounts.invitations")
 
 KEY_BYTES = 32
+TOKEN_FIELD = {"sms": "sms_token", "email": "email_token"}
 
 
 class InvitationNotFound(DomainError):
@@ -92,10 +94,44 @@ def _may_enter(invitation: Invitation) -> bool:
     return invitation.user.is_active or invitation.activates
 
 
+def verification_channels() -> list[str]:
+    """Where an invitee can prove a mobile or email: the channels with a sender. With none
+    configured nothing can be verified, and accepting needs the link alone (the only proof
+    left is that the invitee holds the link the administrator handed over)."""
+    return [channel for channel in ("sms", "email") if can_send(channel)]
+
+
+def _verified_contact(user, sms_token: str, email_token: str) -> dict:
+    """The contact fields the invitee proved (v1's ``sms_token`` / ``email_token`` from
+    ``service/<channel>/activate_user/``), to store on the account; ``{}`` when no channel
+    can verify. The token must have been issued for this invitee."""
+    channels = verification_channels()
+    if not channels:
+        return {}
+    fields = {}
+    for channel, token in (("sms", sms_token), ("email", email_token)):
+        if not token:
+            continue
+        row = consume_token(channel, ACTIVATE, token, field=TOKEN_FIELD[channel])
+        if row.user_id != user.pk:
+            raise DomainError(_("The code is wrong or has expired."), field=TOKEN_FIELD[channel], code="invalid_code")
+        fields["mobile" if channel == "sms" else "email"] = row.address
+    if not fields:
+        raise DomainError(
+            _("Verify your mobile or email first: send sms_token or email_token."),
+            field=TOKEN_FIELD["sms" if "sms" in channels else "email"],
+            code="verification_required",
+        )
+    return fields
+
+
 @transaction.atomic
-def accept_invitation(raw_key: str, password: str) -> tuple[object, str | None]:
-    """Set the invitee's password, activate the account if the invitation was an activation
-    one, use up the invitation; return the user and a fresh raw token."""
+def accept_invitation(
+    raw_key: str, password: str, *, sms_token: str = "", email_token: str = ""
+) -> tuple[object, str | None]:
+    """Check the invitee's proof of a mobile or email (when a sender can deliver codes), set
+    their password, activate the account if the invitation was an activation one, use up the
+    invitation; return the user and a fresh raw token."""
     if not raw_key:
         raise InvitationNotFound()
     # Lock only the invitation row: the second of two concurrent acceptances waits here and
@@ -104,12 +140,15 @@ def accept_invitation(raw_key: str, password: str) -> tuple[object, str | None]:
     if invitation is None or not invitation.is_usable or not _may_enter(invitation):
         raise InvitationNotFound()
     user = invitation.user
+    contact = _verified_contact(user, sms_token, email_token)
     try:
         set_password(user, password, actor=user, must_reset=False)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from None
-    if not user.is_active:
-        update_user(user, {"is_active": True}, actor=user)
+    changes = {**({"is_active": True} if not user.is_active else {}), **contact}
+    changes = {field: value for field, value in changes.items() if getattr(user, field) != value}
+    if changes:
+        update_user(user, changes, actor=user)
     invitation.accepted = timezone.now()
     invitation.save(update_fields=["accepted", "updated"])
     record_event(
@@ -117,7 +156,11 @@ def accept_invitation(raw_key: str, password: str) -> tuple[object, str | None]:
         actor=user,
         target=user,
         changes={"accepted": [None, invitation.accepted]},
-        detail={"invitation": invitation.pk, "inviter": invitation.inviter.username if invitation.inviter else ""},
+        detail={
+            "invitation": invitation.pk,
+            "inviter": invitation.inviter.username if invitation.inviter else "",
+            "verified": sorted(contact),
+        },
     )
     if mfa_needed(user):  # the policy requires MFA: enrol through the login challenge first
         return user, None

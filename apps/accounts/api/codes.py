@@ -17,14 +17,25 @@ from rest_framework.views import APIView
 
 from apps.accounts import captcha
 from apps.accounts.actions import codes
+from apps.accounts.actions.invitations import find_usable_invitation
 from apps.accounts.actions.login import InvalidCredentials
 from apps.accounts.guard import verify_password_attempt
 from apps.core.throttling import ClientIpScopedRateThrottle
 
 # v1 subject → (our purpose, needs a logged-in user and their password)
 SUBJECTS = {
-    "sms": {"register": codes.REGISTER, "reset_password": codes.RESET_PASSWORD, "update_mobile": codes.UPDATE_CONTACT},
-    "email": {"register": codes.REGISTER, "reset_password": codes.RESET_PASSWORD, "update_email": codes.UPDATE_CONTACT},
+    "sms": {
+        "register": codes.REGISTER,
+        "reset_password": codes.RESET_PASSWORD,
+        "update_mobile": codes.UPDATE_CONTACT,
+        "activate_user": codes.ACTIVATE,
+    },
+    "email": {
+        "register": codes.REGISTER,
+        "reset_password": codes.RESET_PASSWORD,
+        "update_email": codes.UPDATE_CONTACT,
+        "activate_user": codes.ACTIVATE,
+    },
 }
 ADDRESS_FIELD = {"sms": "mobile", "email": "email"}
 
@@ -61,6 +72,7 @@ class SendSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, required=False, trim_whitespace=False)
     captcha_key = serializers.CharField(max_length=64, required=False, default="")
     captcha = serializers.CharField(max_length=16, required=False, default="")
+    key = serializers.CharField(max_length=128, required=False, default="")  # activate_user: the invitation
 
 
 class CodeView(APIView):
@@ -84,6 +96,8 @@ class CodeView(APIView):
         user = None
         if purpose == codes.UPDATE_CONTACT:
             user = self._password_checked_user(request, data.get("password", ""))
+        elif purpose == codes.ACTIVATE:  # v1: activate_user needs the invitation key
+            user = find_usable_invitation(data["key"]).user
         codes.send_code(
             self.channel,
             data.get(ADDRESS_FIELD[self.channel], ""),

@@ -16,6 +16,7 @@ from apps.accounts.actions.invitations import (
     email_invitation,
     find_usable_invitation,
     invitation_url,
+    verification_channels,
 )
 from apps.accounts.actions.mfa import open_challenge
 from apps.accounts.api.serializers import InvitationAcceptSerializer, InvitationSerializer, InvitedProfileSerializer
@@ -61,6 +62,8 @@ class InvitedProfileView(APIView):
                 "mobile": mask_mobile(user.mobile),
                 "email": mask_email(user.email),
                 "private_email": mask_email(user.private_email),
+                # Channels on which the invitee must prove a mobile or email before activating.
+                "verify_with": verification_channels(),
             }
         )
 
@@ -71,7 +74,10 @@ class InvitedProfileView(APIView):
     def patch(self, request):
         serializer = InvitationAcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user, token = accept_invitation(serializer.validated_data["key"], serializer.validated_data["password"])
+        data = serializer.validated_data
+        user, token = accept_invitation(
+            data["key"], data["password"], sms_token=data["sms_token"], email_token=data["email_token"]
+        )
         if token is None:
             return Response(open_challenge(user, channel="invitation"))
         return Response(build_login_response(user, token))

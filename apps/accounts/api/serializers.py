@@ -27,6 +27,9 @@ class PasswordChangeSerializer(serializers.Serializer):
 class InvitationAcceptSerializer(serializers.Serializer):
     key = serializers.CharField(max_length=128)
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    # v1's proof of the mobile or email the invitee keeps (service/<channel>/activate_user/).
+    sms_token = serializers.CharField(max_length=128, required=False, default="")
+    email_token = serializers.CharField(max_length=128, required=False, default="")
 
 
 class TokenSerializer(serializers.ModelSerializer):

@@ -11,7 +11,7 @@ from apps.accounts import config
 from apps.accounts.senders.base import Message, SendFailed
 from apps.accounts.senders.log import LogSender
 
-__all__ = ["Message", "SendFailed", "deliver"]
+__all__ = ["Message", "SendFailed", "can_send", "deliver"]
 
 
 def _sms_sender():
@@ -34,6 +34,11 @@ def _email_sender():
     if email.vendor == email.Vendor.SMTP and email.is_configured:
         return SmtpSender(email)
     return None
+
+
+def can_send(channel: str) -> bool:
+    """Whether a sender is configured for ``channel`` (``sms`` or ``email``)."""
+    return (_sms_sender() if channel == "sms" else _email_sender()) is not None
 
 
 def deliver(message: Message) -> None:

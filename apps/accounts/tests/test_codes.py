@@ -3,51 +3,22 @@ and the flows they unlock: register, forgotten password, contact change."""
 
 from __future__ import annotations
 
-import logging
-import re
-
 import pytest
 from django.db import connection
 
 from apps.accounts import captcha, config
-from apps.accounts.models import AccountConfig, EmailConfig, SmsConfig, VerificationCode
+from apps.accounts.models import AccountConfig, VerificationCode
 from apps.accounts.tests.conftest import PASSWORD, events, token_client
 from apps.audit.models import Action
 from apps.directory.models import Membership, Origin, User
 from apps.directory.tests.factories import create_test_group, create_test_user
 from conftest import issue_test_token
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dev_senders")]
 
 SMS = "/siteapi/oneid/service/sms/"
 EMAIL = "/siteapi/oneid/service/email/"
 MOBILE = "+8618812345678"
-
-
-@pytest.fixture(autouse=True)
-def dev_senders(settings):
-    SmsConfig(vendor="log").save()
-    EmailConfig(vendor="log").save()
-    AccountConfig(allow_register=True, allow_mobile=True, allow_email=True).save()
-    settings.CODE_CAPTCHA_AFTER = 100
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            **settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}),
-            "credentials": "1000/minute",
-        },
-    }
-
-
-@pytest.fixture
-def inbox(caplog):
-    caplog.set_level(logging.WARNING, logger="arkid.accounts.senders")
-
-    def last_code(address: str) -> str:
-        lines = [r.getMessage() for r in caplog.records if address in r.getMessage()]
-        return re.search(r"(\d{6})$", lines[-1]).group(1) if lines else ""
-
-    return last_code
 
 
 def send(client, subject: str, address: str = MOBILE, channel: str = "sms", **extra):

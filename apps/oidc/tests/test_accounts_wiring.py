@@ -100,3 +100,40 @@ def test_app_credential_checks_refuse_bad_requests(wiki, bob, params, auth, stat
 def test_a_malformed_basic_header_is_a_401(wiki):
     response = Client().get(CHECK, {"username": "bob"}, HTTP_AUTHORIZATION="Basic !!!notbase64")
     assert response.status_code == 401
+
+
+def test_authorize_sends_a_stranger_to_the_login_page_and_back(rp, bob):
+    """The IdP session comes from ArkID's own /login/ page: authorize → /login/?next= →
+    sign in → back to authorize → code at the app's redirect URI with its state."""
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    from apps.accounts.tests.test_web_login import sign_in
+    from apps.oidc.tests.conftest import REDIRECT, pkce_pair
+
+    _, client_id, _secret = rp
+    _verifier, challenge = pkce_pair()
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": REDIRECT,
+            "scope": "openid",
+            "state": "s-42",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    authorize = f"/oauth/authorize/?{query}"
+    browser = Client(enforce_csrf_checks=True)
+    to_login = browser.get(authorize)
+    assert to_login.status_code == 302
+    login_url = urlsplit(to_login["Location"])
+    assert login_url.path == "/login/" and parse_qs(login_url.query)["next"] == [authorize]
+    signed_in = sign_in(browser, "bob", "Passw0rd!x", next_url=authorize)
+    assert signed_in.status_code == 302 and signed_in["Location"] == authorize
+    back = browser.get(authorize)
+    assert back.status_code == 302
+    redirected = urlsplit(back["Location"])
+    assert f"{redirected.scheme}://{redirected.netloc}{redirected.path}" == REDIRECT
+    params = parse_qs(redirected.query)
+    assert params["state"] == ["s-42"] and params["code"][0]

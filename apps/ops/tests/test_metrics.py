@@ -134,3 +134,20 @@ def test_a_failing_metric_never_fails_the_write_it_counts(monkeypatch, user, cap
     record_event(Action.USER_UPDATED, target=user)
     assert Event.objects.filter(action=Action.USER_UPDATED, target_id=str(user.pk)).exists()
     assert "metric observe_events not recorded" in caplog.text
+
+
+def test_last_sync_outcomes_are_read_from_the_recorded_runs(client):
+    from datetime import UTC, datetime
+
+    from apps.dingtalk.models import SyncRun
+
+    stamp = "arkid_sync_last_finished_timestamp_seconds"
+    assert _value(_scrape(client), stamp, source="dingtalk", outcome="succeeded") == 0.0  # never synced
+    when = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    SyncRun.objects.create(status=SyncRun.Status.SUCCEEDED, finished=when)
+    SyncRun.objects.create(status=SyncRun.Status.FAILED, finished=when.replace(hour=9))
+    SyncRun.objects.create(status=SyncRun.Status.RUNNING)  # not finished: not reported
+    samples = _scrape(client)
+    assert _value(samples, stamp, source="dingtalk", outcome="succeeded") == when.timestamp()
+    assert _value(samples, stamp, source="dingtalk", outcome="failed") == when.replace(hour=9).timestamp()
+    assert _value(samples, stamp, source="dingtalk", outcome="running") == 0.0
