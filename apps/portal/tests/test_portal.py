@@ -103,3 +103,9 @@ def test_primary_colour_and_english(bob_client):
     body = bob_client.get("/", headers={"Accept-Language": "en"}).content.decode()
     assert "--arkid-primary: #123abc" in body
     assert "My apps" in body
+
+
+def test_chinese_follows_the_browser(bob_client):
+    body = bob_client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).content.decode()
+    assert "我的应用" in body and "通讯录" in body
+    assert '<html lang="zh-hans">' in body
