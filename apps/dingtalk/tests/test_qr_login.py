@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib
 import re
 import urllib.parse
+from importlib import import_module
 
 import pytest
 import requests
 from django.apps import apps as django_apps
+from django.conf import settings
 
 from apps.audit.models import Action, Event
 from apps.dingtalk import actions
@@ -70,8 +72,10 @@ def _first_userid(running) -> str:
     return next(iter(running.emulator.org.users))
 
 
-def _logged_in(browser: Browser) -> bool:
-    return "sessionid" in browser.http.cookies or any("session" in c.name for c in browser.http.cookies)
+def _session_user_id(browser: Browser) -> str | None:
+    """Whom the browser's ArkID session cookie logs in (read from the session store)."""
+    key = browser.http.cookies.get(settings.SESSION_COOKIE_NAME)
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=key).get("_auth_user_id") if key else None
 
 
 def test_start_redirects_to_dingtalk_with_the_documented_parameters(emulator, browser):
@@ -92,9 +96,9 @@ def test_synced_member_logs_in_and_the_identity_binds_by_unionid(emulator, brows
     user = DingTalkUser.objects.get(userid=userid).user
     identity = ExternalIdentity.objects.get(provider="dingtalk", user=user)
     assert identity.external_id == emulator.emulator.org.users[userid]["unionid"]
-    assert Event.objects.filter(action=Action.LOGIN_SUCCEEDED, actor_id=user.pk).exists() or _logged_in(browser)
-    # The session works: an authenticated page answers as that user.
-    assert browser.http.get(f"{browser.base}/siteapi/oneid/ucenter/profile/").status_code in (200, 401, 403, 404)
+    assert _session_user_id(browser) == str(user.pk)
+    event = Event.objects.filter(action=Action.LOGIN_SUCCEEDED).latest("id")
+    assert event.actor_id == user.pk and event.detail == {"via": "source:dingtalk"}
     # A second login finds the identity directly.
     assert browser.login(userid).headers["Location"] == "/me/"
     assert ExternalIdentity.objects.filter(provider="dingtalk").count() == 1
@@ -131,6 +135,7 @@ def test_not_a_member_gets_a_clear_page_and_no_account(emulator, browser):
     assert response.status_code == 403
     assert "not a member of this organisation" in response.text or "不是本组织" in response.text
     assert User.objects.count() == users_before and not ExternalIdentity.objects.exists()
+    assert _session_user_id(browser) is None
     event = Event.objects.filter(action=Action.LOGIN_FAILED).latest("id")
     assert event.detail["reason"] == "not_a_member"
 
@@ -173,8 +178,16 @@ def test_unsynced_member_is_matched_to_a_local_user_by_mobile(emulator, browser)
     assert response.status_code == 302
     assert ExternalIdentity.objects.get(provider="dingtalk").user == local
 
-    # Matching off: the next new person is refused rather than matched.
-    DingTalkSettings.objects.filter(pk=1).update(match_by_mobile=False, match_by_email=False)
+    assert _session_user_id(browser) == str(local.pk)
+
+
+def test_no_match_when_matching_is_off(emulator, browser):
+    DingTalkSettings.objects.filter(pk=DingTalkSettings.load().pk).update(match_by_mobile=False, match_by_email=False)
+    userid, record = next((u, r) for u, r in emulator.emulator.org.users.items() if r["mobile"])
+    create_test_user(username="local1", mobile=f"+86{record['mobile']}")
+    response = browser.login(userid)
+    assert response.status_code == 403 and not ExternalIdentity.objects.exists()
+    assert _session_user_id(browser) is None
 
 
 def test_meta_reports_qr_login_only_when_configured(emulator, client, settings):
