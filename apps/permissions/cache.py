@@ -79,8 +79,23 @@ def result_key(user, perm, allow_any: bool) -> str:
     return f"perm:r:{user.uuid.hex}:{perm.uuid.hex}:{int(allow_any)}:{perm_version}:{tree_version}"
 
 
+def result_keys(user, perms: list[tuple[int, object, bool]]) -> list[str]:
+    """:func:`result_key` for several (perm id, perm uuid, allow_any) at once: one round trip
+    to the cache for all their versions instead of one per permission."""
+    versions = _versions([_perm_key(pk) for pk, _uuid, _any in perms] + [TREE_KEY])
+    tree_version = versions[-1]
+    return [
+        f"perm:r:{user.uuid.hex}:{uuid.hex}:{int(allow_any)}:{version}:{tree_version}"
+        for (_pk, uuid, allow_any), version in zip(perms, versions, strict=False)
+    ]
+
+
 def get(key: str):
     return cache.get(key) if settings.SHARED_CACHE else None
+
+
+def get_many(keys: list[str]) -> dict:
+    return cache.get_many(keys) if settings.SHARED_CACHE else {}
 
 
 def put(key: str, value: bool) -> None:

@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 
 from apps.directory.models import Group, Membership, User
 from apps.permissions import cache
-from apps.permissions.models import Permission, PermissionStatus
+from apps.permissions.models import App, Permission, PermissionStatus
 
 GRANT, DENY = PermissionStatus.GRANT, PermissionStatus.DENY
 
@@ -109,6 +109,31 @@ def has_perm(user: User, perm: Permission) -> bool:
     result = _evaluate(user, perm)[0]
     cache.put(key, result)
     return result
+
+
+def has_perms_of_app(user: User, app: App, rows: list[tuple]) -> list[bool]:
+    """:func:`has_perm` for every permission of ``app``, given as ``(id, uuid, uid, kind)``
+    rows (the token check's cached list), in two cache round trips when all results are
+    cached: the check asks about every permission of an app on every request the app serves,
+    so neither a round trip per permission nor a model instance per row is affordable there;
+    a ``Permission`` is built only to evaluate a miss."""
+    if not user.is_active:
+        return [False] * len(rows)
+    if user.is_admin:
+        return [True] * len(rows)
+    access = Permission.Kind.ACCESS
+    refs = [(pk, uuid, kind == access and app.allow_any_user) for pk, uuid, _uid, kind in rows]
+    keys = cache.result_keys(user, refs)
+    found = cache.get_many(keys)
+    results = []
+    for (pk, uuid, uid, kind), key in zip(rows, keys, strict=True):
+        result = found.get(key)
+        if result is None:
+            perm = Permission(id=pk, uuid=uuid, uid=uid, kind=kind, app=app)
+            result = _evaluate(user, perm)[0]
+            cache.put(key, result)
+        results.append(result)
+    return results
 
 
 def _describe(resolutions: list[Resolution]) -> list[dict]:

@@ -52,10 +52,8 @@ def _app_perms(user, app_uid: str) -> dict[str, bool]:
     """{uid: held} for every permission of the app, each through the engine's cache."""
     rows = _app_rows(app_uid)
     app = App(id=rows[0][4], uid=app_uid, allow_any_user=rows[0][5])
-    # Instances built from the row are enough: the engine reads only these fields (the uuid
-    # is part of its cache key).
-    perms = [Permission(id=pk, uuid=uuid, uid=uid, kind=kind, app=app) for pk, uuid, uid, kind, *_ in rows]
-    return {perm.uid: engine.has_perm(user, perm) for perm in perms}
+    perm_rows = [(pk, uuid, uid, kind) for pk, uuid, uid, kind, *_ in rows]
+    return dict(zip((row[2] for row in perm_rows), engine.has_perms_of_app(user, app, perm_rows), strict=True))
 
 
 def _held(user, perm_uid: str) -> bool:

@@ -273,3 +273,33 @@ def test_warm_check_needs_no_query(perm, tree, user):
     with CaptureQueriesContext(connection) as ctx:
         assert engine.has_perm(user, perm) is True
     assert ctx.captured_queries == []
+
+
+@pytest.mark.parametrize("shared_cache", [False, True])
+def test_batched_app_check_agrees_with_has_perm_cold_warm_and_after_changes(
+    settings, user, tree, shared_cache, admin_user
+):
+    """``has_perms_of_app`` (the token check's batch) gives has_perm's answers, from a cold and
+    a warm cache, and right after a status change (its keys share has_perm's versions)."""
+    settings.SHARED_CACHE = shared_cache
+    app = make_app("batch", allow_any_user=True)
+    edit, view = make_perm(app, "edit"), make_perm(app, "view")
+    add_member(tree["c"], user)
+    set_status(edit, tree["a"], 1)
+    set_status(view, tree["a"], 1)
+    set_status(view, tree["b"], -1)
+    perms = [access_perm(app), edit, view]
+    rows = [(p.pk, p.uuid, p.uid, p.kind) for p in perms]
+
+    def both():
+        return engine.has_perms_of_app(user, app, rows), [engine.has_perm(user, p) for p in perms]
+
+    batched, single = both()
+    assert batched == single == [True, True, False]
+    assert engine.has_perms_of_app(user, app, rows) == [True, True, False]  # warm
+    set_user_perm_statuses(user, [(edit, -1), (view, 1)], actor=admin_user)
+    batched, single = both()
+    assert batched == single == [True, False, True]
+    ghost = create_test_user("ghost2", is_active=False)
+    assert engine.has_perms_of_app(ghost, app, rows) == [False, False, False]
+    assert engine.has_perms_of_app(admin_user, app, rows) == [True, True, True]
