@@ -14,6 +14,10 @@ email when the settings match on them (DingTalk verified both, and the sync matc
 same way); else, if ``login_provisioning`` is on, an account made by an incremental sync of
 that one userid; else the login is refused. Everything here comes from DingTalk
 server-side; nothing the browser sends names the account.
+
+In-app login (DingTalk's workbench, 免登) shares the state handling: ``?inapp=1`` on the
+start URL leads to the JSAPI page (``web.py``), whose ``inapp_code`` goes through
+``topapi/v2/user/getuserinfo`` to the same binding.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class DingTalkSource(LoginSource):
         return False
 
     def authorization_url(self, request, *, state: str, redirect_uri: str) -> str:
+        if request.GET.get("inapp"):  # inside DingTalk's workbench: the JSAPI page (web.py)
+            return f"/dingtalk/login/inapp/?{urllib.parse.urlencode({'state': state})}"
         query = {
             "redirect_uri": redirect_uri,
             "response_type": "code",
@@ -68,13 +74,17 @@ class DingTalkSource(LoginSource):
         if params.get("error"):
             raise SourceError(f"DingTalk answered error={params.get('error')}", reason="denied", status=400)
         code = params.get("authCode") or params.get("code") or ""
-        if not code:
+        inapp_code = params.get("inapp_code") or ""
+        if not code and not inapp_code:
             raise SourceError("callback without authCode/code", reason="no_code", status=400)
         config = config_module.current()
         client = DingTalkClient.from_config(config, max_attempts=2)
         try:
-            me = _me(client, config, code)
-            userid = _member_userid(client, me["unionId"])
+            if inapp_code:
+                me, userid = _inapp_user(client, inapp_code)
+            else:
+                me = _me(client, config, code)
+                userid = _member_userid(client, me["unionId"])
         except DingTalkError as exc:
             raise SourceError(str(exc)) from None
         profile = ExternalProfile(
@@ -105,6 +115,15 @@ def _me(client: DingTalkClient, config, code: str) -> dict:
     if not me.get("unionId"):
         raise DingTalkError("users/me returned no unionId", api="/v1.0/contact/users/me")
     return me
+
+
+def _inapp_user(client: DingTalkClient, code: str) -> tuple[dict, str]:
+    """In-app login: the JSAPI code names an employee of this organisation directly (it is
+    issued for this CorpId's app), so ``getuserinfo`` gives userid and unionId at once."""
+    result = client.oapi("topapi/v2/user/getuserinfo", {"code": code}).get("result") or {}
+    if not result.get("userid") or not result.get("unionid"):
+        raise DingTalkError("getuserinfo returned no userid/unionid", api="/topapi/v2/user/getuserinfo")
+    return {"unionId": result["unionid"], "nick": result.get("name") or ""}, str(result["userid"])
 
 
 def _member_userid(client: DingTalkClient, unionid: str) -> str:

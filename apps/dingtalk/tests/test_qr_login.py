@@ -200,3 +200,33 @@ def test_meta_reports_qr_login_only_when_configured(emulator, client, settings):
     body = client.get("/siteapi/oneid/meta/").json()
     assert body["account_config"]["support_ding_qr"] is False
     assert client.get("/login/source/dingtalk/").status_code == 404
+
+
+def test_in_app_login_through_the_jsapi_page(emulator, browser):
+    run_sync()
+    userid = _first_userid(emulator)
+    start = browser.http.get(
+        f"{browser.base}/login/source/dingtalk/", params={"inapp": "1", "next": "/me/"}, allow_redirects=False
+    )
+    assert start.status_code == 302 and start.headers["Location"].startswith("/dingtalk/login/inapp/?state=")
+    state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(start.headers["Location"]).query))["state"]
+    page = browser.http.get(f"{browser.base}{start.headers['Location']}")
+    assert page.status_code == 200 and "requestAuthCode" in page.text
+    assert '"/login/source/dingtalk/callback/"' in page.text and f'"{state}"' in page.text
+    # What dd.runtime.permission.requestAuthCode does inside DingTalk: the emulator issues a code.
+    emulator.emulator.codes["inapp-code-1"] = userid
+    query = urllib.parse.urlencode({"inapp_code": "inapp-code-1", "state": state})
+    response = browser.callback(f"{browser.base}/login/source/dingtalk/callback/?{query}")
+    assert response.status_code == 302 and response.headers["Location"] == "/me/"
+    assert _session_user_id(browser) == str(DingTalkUser.objects.get(userid=userid).user_id)
+    # The code was single use.
+    again = browser.http.get(f"{browser.base}/login/source/dingtalk/?inapp=1", allow_redirects=False)
+    state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(again.headers["Location"]).query))["state"]
+    query = urllib.parse.urlencode({"inapp_code": "inapp-code-1", "state": state})
+    assert browser.callback(f"{browser.base}/login/source/dingtalk/callback/?{query}").status_code == 502
+
+
+def test_in_app_page_is_not_served_without_configuration(client, settings):
+    settings.DINGTALK_APP_KEY = ""
+    settings.DINGTALK_APP_SECRET = ""
+    assert client.get("/dingtalk/login/inapp/?state=x").status_code == 404
