@@ -20,6 +20,7 @@ class DingTalkConfig:
     match_by_mobile: bool
     match_by_email: bool
     push_back: bool
+    login_provisioning: bool = False
 
     @property
     def configured(self) -> bool:
@@ -64,6 +65,7 @@ def current() -> DingTalkConfig:
             "match_by_mobile",
             "match_by_email",
             "push_back",
+            "login_provisioning",
         )
     }
     for field in overridden_fields():

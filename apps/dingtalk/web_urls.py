@@ -1,0 +1,5 @@
+from django.urls import path
+
+from apps.dingtalk import web
+
+urlpatterns = [path("login/inapp/", web.inapp_view, name="dingtalk-inapp-login")]
