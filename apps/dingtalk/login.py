@@ -42,6 +42,7 @@ from apps.directory.normalize import normalize_mobile_or_none
 logger = logging.getLogger("arkid.dingtalk.login")
 KEY = "dingtalk"
 NOT_MEMBER = 60121
+BAD_CODE = {"InvalidAuthCode", 40078}  # userAccessToken / getuserinfo: no such (or a used) code
 
 
 class DingTalkSource(LoginSource):
@@ -86,6 +87,8 @@ class DingTalkSource(LoginSource):
                 me = _me(client, config, code)
                 userid = _member_userid(client, me["unionId"])
         except DingTalkError as exc:
+            if exc.errcode in BAD_CODE:  # unknown, used or expired: the browser's fault, not DingTalk's
+                raise SourceError(str(exc), reason="bad_code", status=400) from None
             raise SourceError(str(exc)) from None
         profile = ExternalProfile(
             external_id=me["unionId"],

@@ -144,6 +144,14 @@ def test_unknown_code_is_refused(emulator, browser):
     callback = browser.pick(browser.start(), _first_userid(emulator))
     bad = re.sub(r"authCode=[^&]+", "authCode=nosuchcode", callback)
     response = browser.callback(bad)
+    assert response.status_code == 400 and _session_user_id(browser) is None
+    assert Event.objects.filter(action=Action.LOGIN_FAILED).latest("id").detail["reason"] == "bad_code"
+
+
+def test_dingtalk_failure_is_a_502(emulator, browser, settings):
+    callback = browser.pick(browser.start(), _first_userid(emulator))
+    settings.DINGTALK_APP_SECRET = "wrong-secret"  # DingTalk refuses the app: not the person's fault
+    response = browser.callback(callback)
     assert response.status_code == 502
     assert Event.objects.filter(action=Action.LOGIN_FAILED).latest("id").detail["reason"] == "provider_error"
 
@@ -223,7 +231,7 @@ def test_in_app_login_through_the_jsapi_page(emulator, browser):
     again = browser.http.get(f"{browser.base}/login/source/dingtalk/?inapp=1", allow_redirects=False)
     state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(again.headers["Location"]).query))["state"]
     query = urllib.parse.urlencode({"inapp_code": "inapp-code-1", "state": state})
-    assert browser.callback(f"{browser.base}/login/source/dingtalk/callback/?{query}").status_code == 502
+    assert browser.callback(f"{browser.base}/login/source/dingtalk/callback/?{query}").status_code == 400
 
 
 def test_in_app_page_is_not_served_without_configuration(client, settings):
