@@ -238,3 +238,20 @@ def test_in_app_page_is_not_served_without_configuration(client, settings):
     settings.DINGTALK_APP_KEY = ""
     settings.DINGTALK_APP_SECRET = ""
     assert client.get("/dingtalk/login/inapp/?state=x").status_code == 404
+
+
+def test_embedded_qr_page_with_the_redirect_as_fallback(emulator, browser):
+    run_sync()
+    start = browser.http.get(
+        f"{browser.base}/login/source/dingtalk/", params={"embed": "1", "next": "/me/"}, allow_redirects=False
+    )
+    assert start.status_code == 302 and start.headers["Location"].startswith("/dingtalk/login/qr/?state=")
+    page = browser.http.get(f"{browser.base}{start.headers['Location']}")
+    assert page.status_code == 200 and "DTFrameLogin" in page.text
+    assert f'"client_id": "{emulator.emulator.app_key}"' in page.text
+    fallback = re.search(r'id="dingtalk-fallback" href="([^"]+)"', page.text).group(1).replace("&amp;", "&")
+    assert fallback.startswith(f"{emulator.base}/oauth2/auth?")
+    # Offline (no DingTalk script): the fallback link completes the login with the same state.
+    response = browser.callback(browser.pick(fallback, _first_userid(emulator)))
+    assert response.status_code == 302 and response.headers["Location"] == "/me/"
+    assert _session_user_id(browser) is not None
