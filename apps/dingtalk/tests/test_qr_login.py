@@ -255,3 +255,9 @@ def test_embedded_qr_page_with_the_redirect_as_fallback(emulator, browser):
     response = browser.callback(browser.pick(fallback, _first_userid(emulator)))
     assert response.status_code == 302 and response.headers["Location"] == "/me/"
     assert _session_user_id(browser) is not None
+
+
+def test_public_pages_do_not_create_the_settings_row(client):
+    client.get("/siteapi/oneid/meta/")
+    client.get("/login/")
+    assert not DingTalkSettings.objects.exists()
