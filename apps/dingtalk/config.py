@@ -52,7 +52,9 @@ def _coerce(field: str, value):
 
 
 def current() -> DingTalkConfig:
-    row = DingTalkSettings.load()
+    # Read-only (defaults when the row does not exist yet): public pages (the login page,
+    # meta/) read this and must not write.
+    row = DingTalkSettings.objects.filter(pk=1).first() or DingTalkSettings()
     values = {
         field: getattr(row, field)
         for field in (

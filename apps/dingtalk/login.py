@@ -42,6 +42,7 @@ from apps.directory.normalize import normalize_mobile_or_none
 logger = logging.getLogger("arkid.dingtalk.login")
 KEY = "dingtalk"
 NOT_MEMBER = 60121
+BAD_CODE = {"InvalidAuthCode", 40078}  # userAccessToken / getuserinfo: no such (or a used) code
 
 
 class DingTalkSource(LoginSource):
@@ -60,15 +61,9 @@ class DingTalkSource(LoginSource):
     def authorization_url(self, request, *, state: str, redirect_uri: str) -> str:
         if request.GET.get("inapp"):  # inside DingTalk's workbench: the JSAPI page (web.py)
             return f"/dingtalk/login/inapp/?{urllib.parse.urlencode({'state': state})}"
-        query = {
-            "redirect_uri": redirect_uri,
-            "response_type": "code",
-            "client_id": config_module.current().app_key,
-            "scope": "openid",
-            "state": state,
-            "prompt": "consent",
-        }
-        return f"{settings.DINGTALK_LOGIN_BASE.rstrip('/')}/oauth2/auth?{urllib.parse.urlencode(query)}"
+        if request.GET.get("embed"):  # ArkID's page with DingTalk's embedded QR frame (web.py)
+            return f"/dingtalk/login/qr/?{urllib.parse.urlencode({'state': state})}"
+        return authorize_url(state=state, redirect_uri=redirect_uri)
 
     def fetch_profile(self, request, params, *, redirect_uri: str) -> ExternalProfile:
         if params.get("error"):
@@ -86,6 +81,8 @@ class DingTalkSource(LoginSource):
                 me = _me(client, config, code)
                 userid = _member_userid(client, me["unionId"])
         except DingTalkError as exc:
+            if exc.errcode in BAD_CODE:  # unknown, used or expired: the browser's fault, not DingTalk's
+                raise SourceError(str(exc), reason="bad_code", status=400) from None
             raise SourceError(str(exc)) from None
         profile = ExternalProfile(
             external_id=me["unionId"],
@@ -97,6 +94,23 @@ class DingTalkSource(LoginSource):
         )
         _bind(profile, userid, config)
         return profile
+
+
+def authorize_params(*, state: str, redirect_uri: str) -> dict:
+    return {
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+        "client_id": config_module.current().app_key,
+        "scope": "openid",
+        "state": state,
+        "prompt": "consent",
+    }
+
+
+def authorize_url(*, state: str, redirect_uri: str) -> str:
+    """DingTalk's QR / account page (``<LOGIN_BASE>/oauth2/auth``) for this state."""
+    query = urllib.parse.urlencode(authorize_params(state=state, redirect_uri=redirect_uri))
+    return f"{settings.DINGTALK_LOGIN_BASE.rstrip('/')}/oauth2/auth?{query}"
 
 
 def _me(client: DingTalkClient, config, code: str) -> dict:
@@ -207,7 +221,13 @@ def meta() -> dict:
         return {}
     return {
         "account_config": {"support_ding_qr": True},
-        "ding_config": {"app_key": config.app_key, "corp_id": config.corp_id, "login_url": f"/login/source/{KEY}/"},
+        "ding_config": {
+            "app_key": config.app_key,
+            "corp_id": config.corp_id,
+            "login_url": f"/login/source/{KEY}/",
+            "qr_login_url": f"/login/source/{KEY}/?embed=1",
+            "inapp_login_url": f"/login/source/{KEY}/?inapp=1",
+        },
     }
 
 

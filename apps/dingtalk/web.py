@@ -1,4 +1,11 @@
-"""In-app (workbench, 免登) login: the page DingTalk's in-app browser opens.
+"""DingTalk login pages ArkID serves itself.
+
+``qr_view``: DingTalk's embedded QR frame (``ddlogin.js``'s ``DTFrameLogin``) on an ArkID
+page, for ``/login/source/dingtalk/?embed=1``; when the script cannot load (offline, blocked)
+the page offers the plain redirect to DingTalk's login page instead. Same rule as below:
+only ``state`` comes from the URL, the callback address is built server-side.
+
+``inapp_view``: in-app (workbench, 免登) login, the page DingTalk's in-app browser opens.
 
 ``/login/source/dingtalk/?inapp=1`` (the accounts start view: a ``state`` bound to the
 session) sends the browser here. This page asks DingTalk's JSAPI for an in-app auth code
@@ -17,9 +24,25 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from apps.dingtalk import config as config_module
-from apps.dingtalk.login import KEY
+from apps.dingtalk.login import KEY, authorize_params, authorize_url
 
 JSAPI_URL = "https://g.alicdn.com/dingding/dingtalk-jsapi/2.10.3/dingtalk.open.js"
+QR_SCRIPT_URL = "https://g.alicdn.com/dingding/h5-dingtalk-login/0.21.0/ddlogin.js"
+
+
+@never_cache
+@require_GET
+def qr_view(request):
+    if not config_module.current().configured:
+        raise Http404
+    state = request.GET.get("state", "")[:64]
+    redirect_uri = request.build_absolute_uri(f"/login/source/{KEY}/callback/")
+    context = {
+        "params": authorize_params(state=state, redirect_uri=redirect_uri),
+        "fallback_url": authorize_url(state=state, redirect_uri=redirect_uri),
+        "script_url": QR_SCRIPT_URL,
+    }
+    return render(request, "dingtalk/qr.html", context)
 
 
 @never_cache

@@ -144,6 +144,14 @@ def test_unknown_code_is_refused(emulator, browser):
     callback = browser.pick(browser.start(), _first_userid(emulator))
     bad = re.sub(r"authCode=[^&]+", "authCode=nosuchcode", callback)
     response = browser.callback(bad)
+    assert response.status_code == 400 and _session_user_id(browser) is None
+    assert Event.objects.filter(action=Action.LOGIN_FAILED).latest("id").detail["reason"] == "bad_code"
+
+
+def test_dingtalk_failure_is_a_502(emulator, browser, settings):
+    callback = browser.pick(browser.start(), _first_userid(emulator))
+    settings.DINGTALK_APP_SECRET = "wrong-secret"  # DingTalk refuses the app: not the person's fault
+    response = browser.callback(callback)
     assert response.status_code == 502
     assert Event.objects.filter(action=Action.LOGIN_FAILED).latest("id").detail["reason"] == "provider_error"
 
@@ -223,10 +231,33 @@ def test_in_app_login_through_the_jsapi_page(emulator, browser):
     again = browser.http.get(f"{browser.base}/login/source/dingtalk/?inapp=1", allow_redirects=False)
     state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(again.headers["Location"]).query))["state"]
     query = urllib.parse.urlencode({"inapp_code": "inapp-code-1", "state": state})
-    assert browser.callback(f"{browser.base}/login/source/dingtalk/callback/?{query}").status_code == 502
+    assert browser.callback(f"{browser.base}/login/source/dingtalk/callback/?{query}").status_code == 400
 
 
 def test_in_app_page_is_not_served_without_configuration(client, settings):
     settings.DINGTALK_APP_KEY = ""
     settings.DINGTALK_APP_SECRET = ""
     assert client.get("/dingtalk/login/inapp/?state=x").status_code == 404
+
+
+def test_embedded_qr_page_with_the_redirect_as_fallback(emulator, browser):
+    run_sync()
+    start = browser.http.get(
+        f"{browser.base}/login/source/dingtalk/", params={"embed": "1", "next": "/me/"}, allow_redirects=False
+    )
+    assert start.status_code == 302 and start.headers["Location"].startswith("/dingtalk/login/qr/?state=")
+    page = browser.http.get(f"{browser.base}{start.headers['Location']}")
+    assert page.status_code == 200 and "DTFrameLogin" in page.text
+    assert f'"client_id": "{emulator.emulator.app_key}"' in page.text
+    fallback = re.search(r'id="dingtalk-fallback" href="([^"]+)"', page.text).group(1).replace("&amp;", "&")
+    assert fallback.startswith(f"{emulator.base}/oauth2/auth?")
+    # Offline (no DingTalk script): the fallback link completes the login with the same state.
+    response = browser.callback(browser.pick(fallback, _first_userid(emulator)))
+    assert response.status_code == 302 and response.headers["Location"] == "/me/"
+    assert _session_user_id(browser) is not None
+
+
+def test_public_pages_do_not_create_the_settings_row(client):
+    client.get("/siteapi/oneid/meta/")
+    client.get("/login/")
+    assert not DingTalkSettings.objects.exists()
