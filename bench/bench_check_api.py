@@ -18,32 +18,22 @@ Django starts) and the in-process cache, so nothing of the developer's is touche
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402 - bench/ is not a package
+
 RATIO_GOAL = 0.75
 GOAL_MISSED = 3  # bench/run.py's exit code for "ran fine, goal not met"
 
 
 def _setup_django(var_dir: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "arkid.settings"
-    os.environ["ARKID_VAR_DIR"] = var_dir
-    os.environ["ARKID_DATABASE_URL"] = f"sqlite:///{Path(var_dir) / 'bench.sqlite3'}"
-    os.environ["ARKID_LOG_LEVEL"] = "WARNING"
-    os.environ.pop("ARKID_REDIS_URL", None)
     # One process: the in-process cache is shared by all it runs, as Redis is in production.
-    os.environ["ARKID_SHARED_CACHE"] = "true"
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    common.setup_sqlite_django(var_dir, ARKID_SHARED_CACHE="true")
 
 
 def _directory(users: int, groups: int):

@@ -19,12 +19,14 @@ Counters are reset between calls so the first two never hit the lock.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402 - bench/ is not a package
 
 GOAL = (0.8, 1.25)
 GOAL_MISSED = 3
@@ -32,19 +34,7 @@ PASSWORD = "Bench-Password-2024!"  # noqa: S105 - a throwaway account in a throw
 
 
 def _setup_django(var_dir: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "arkid.settings"
-    os.environ["ARKID_VAR_DIR"] = var_dir
-    os.environ["ARKID_DATABASE_URL"] = f"sqlite:///{Path(var_dir) / 'bench.sqlite3'}"
-    os.environ["ARKID_LOG_LEVEL"] = "ERROR"
-    os.environ["ARKID_THROTTLE_CREDENTIALS"] = "1000000/minute"
-    os.environ.pop("ARKID_REDIS_URL", None)
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    common.setup_sqlite_django(var_dir, log_level="ERROR", ARKID_THROTTLE_CREDENTIALS="1000000/minute")
 
 
 def main() -> int:

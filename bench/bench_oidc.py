@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import os
 import shutil
 import statistics
 import sys
@@ -41,6 +40,9 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402 - bench/ is not a package
 
 TOKEN_GOAL, USERINFO_GOAL = 0.40, 0.60
 GOAL_MISSED = 3
@@ -50,22 +52,10 @@ CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest())
 
 
 def _setup_django(var_dir: str, database_url: str = "") -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "arkid.settings"
-    os.environ["ARKID_VAR_DIR"] = var_dir
-    os.environ["ARKID_DATABASE_URL"] = database_url or f"sqlite:///{Path(var_dir) / 'bench.sqlite3'}"
-    os.environ["ARKID_LOG_LEVEL"] = "WARNING"
-    os.environ.pop("ARKID_REDIS_URL", None)
-    os.environ["ARKID_SHARED_CACHE"] = "true"
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import warnings
 
     warnings.simplefilter("ignore", DeprecationWarning)  # DOT's RFC 9700 notices
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    common.setup_sqlite_django(var_dir, database_url=database_url, ARKID_SHARED_CACHE="true")
 
 
 class Bench:

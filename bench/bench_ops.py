@@ -27,24 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402 - bench/ is not a package
+
 METRICS_RATIO_GOAL = 0.90
 GOAL_MISSED = 3
 
 
 def _setup_django(var_dir: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "arkid.settings"
-    os.environ["ARKID_VAR_DIR"] = var_dir
-    os.environ["ARKID_DATABASE_URL"] = f"sqlite:///{Path(var_dir) / 'bench.sqlite3'}"
-    os.environ["ARKID_LOG_LEVEL"] = "WARNING"
-    os.environ.pop("ARKID_REDIS_URL", None)
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    common.setup_sqlite_django(var_dir)
 
 
 def _alternate(seconds: float, a, b) -> tuple[float, float]:

@@ -16,7 +16,7 @@ from apps.dingtalk.models import DingTalkSettings, OutboxEntry, SyncRun
 
 SECRET_FIELDS = ("app_secret", "callback_token", "callback_aes_key")
 TEXT_FIELDS = {"app_key": 128, "corp_id": 64, "app_secret": 512, "callback_token": 128, "callback_aes_key": 43}
-BOOL_FIELDS = ("match_by_mobile", "match_by_email", "push_back")
+BOOL_FIELDS = ("match_by_mobile", "match_by_email", "push_back", "login_provisioning")
 WRITABLE = (*TEXT_FIELDS, *BOOL_FIELDS, "sync_interval_minutes")
 
 

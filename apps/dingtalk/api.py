@@ -57,6 +57,7 @@ def _config_body() -> dict:
         "sync_interval_minutes": effective.sync_interval_minutes,
         "match_by_mobile": row.match_by_mobile,
         "match_by_email": row.match_by_email,
+        "login_provisioning": row.login_provisioning,
         "push_back": effective.push_back,
         "configured": effective.configured,
         "overridden": config_module.overridden_fields(),

@@ -8,6 +8,7 @@ class DingTalkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.dingtalk import pushback
+        from apps.dingtalk import login, pushback
 
         pushback.connect()
+        login.connect()

@@ -20,6 +20,7 @@ class DingTalkConfig:
     match_by_mobile: bool
     match_by_email: bool
     push_back: bool
+    login_provisioning: bool = False
 
     @property
     def configured(self) -> bool:
@@ -51,7 +52,9 @@ def _coerce(field: str, value):
 
 
 def current() -> DingTalkConfig:
-    row = DingTalkSettings.load()
+    # Read-only (defaults when the row does not exist yet): public pages (the login page,
+    # meta/) read this and must not write.
+    row = DingTalkSettings.objects.filter(pk=1).first() or DingTalkSettings()
     values = {
         field: getattr(row, field)
         for field in (
@@ -64,6 +67,7 @@ def current() -> DingTalkConfig:
             "match_by_mobile",
             "match_by_email",
             "push_back",
+            "login_provisioning",
         )
     }
     for field in overridden_fields():

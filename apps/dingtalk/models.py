@@ -21,6 +21,8 @@ class DingTalkSettings(TimestampedModel):
     match_by_mobile = models.BooleanField(default=True)
     match_by_email = models.BooleanField(default=True)
     push_back = models.BooleanField(default=False)  # local changes are written to DingTalk
+    # QR login by an organisation member with no local account: create it (else refuse).
+    login_provisioning = models.BooleanField(default=False)
     push_back_cursor = models.BigIntegerField(default=0)  # last audit event id turned into outbox entries
 
     @classmethod

@@ -257,3 +257,20 @@ def consume_token(channel: str, purpose: str, token: str, *, field: str) -> Veri
         raise InvalidCode(field)
     VerificationCode.objects.filter(pk=row.pk).update(consumed=now)
     return row
+
+
+TOKEN_FIELD = {"sms": "sms_token", "email": "email_token"}
+
+
+def proven_addresses(user, purpose: str, *, sms_token: str = "", email_token: str = "") -> dict[str, str]:
+    """``{channel: address}`` for each token given, consumed: each must have been issued for
+    ``purpose`` to ``user`` (a token of another account is as wrong as a forged one)."""
+    proven = {}
+    for channel, token in (("sms", sms_token), ("email", email_token)):
+        if not token:
+            continue
+        row = consume_token(channel, purpose, token, field=TOKEN_FIELD[channel])
+        if row.user_id != user.pk:
+            raise DomainError(_("The code is wrong or has expired."), field=TOKEN_FIELD[channel], code="invalid_code")
+        proven[channel] = row.address
+    return proven

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 
-from apps.accounts.actions.codes import ACTIVATE, consume_token
+from apps.accounts.actions.codes import ACTIVATE, TOKEN_FIELD, proven_addresses
 from apps.accounts.actions.mfa import mfa_needed
 from apps.accounts.actions.tokens import issue_token_after_commit
 from apps.accounts.masking import mask_email
@@ -35,7 +35,6 @@ from apps.directory.actions.users import set_password, update_user
 logger = logging.getLogger("arkid.accounts.invitations")
 
 KEY_BYTES = 32
-TOKEN_FIELD = {"sms": "sms_token", "email": "email_token"}
 
 
 class InvitationNotFound(DomainError):
@@ -108,14 +107,8 @@ def _verified_contact(user, sms_token: str, email_token: str) -> dict:
     channels = verification_channels()
     if not channels:
         return {}
-    fields = {}
-    for channel, token in (("sms", sms_token), ("email", email_token)):
-        if not token:
-            continue
-        row = consume_token(channel, ACTIVATE, token, field=TOKEN_FIELD[channel])
-        if row.user_id != user.pk:
-            raise DomainError(_("The code is wrong or has expired."), field=TOKEN_FIELD[channel], code="invalid_code")
-        fields["mobile" if channel == "sms" else "email"] = row.address
+    proven = proven_addresses(user, ACTIVATE, sms_token=sms_token, email_token=email_token)
+    fields = {"mobile" if channel == "sms" else "email": address for channel, address in proven.items()}
     if not fields:
         raise DomainError(
             _("Verify your mobile or email first: send sms_token or email_token."),

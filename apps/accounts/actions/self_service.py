@@ -8,7 +8,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.accounts import config
-from apps.accounts.actions.codes import REGISTER, RESET_PASSWORD, UPDATE_CONTACT, consume_token, normalise_address
+from apps.accounts.actions.codes import (
+    REGISTER,
+    RESET_PASSWORD,
+    TOKEN_FIELD,
+    UPDATE_CONTACT,
+    consume_token,
+    normalise_address,
+    proven_addresses,
+)
 from apps.accounts.actions.mfa import mfa_needed
 from apps.accounts.actions.passwords import set_new_password
 from apps.accounts.actions.tokens import create_token
@@ -17,8 +25,6 @@ from apps.audit.models import Action
 from apps.core.exceptions import DomainError
 from apps.directory.actions.users import create_user, update_user
 from apps.directory.models import Group, Origin
-
-TOKEN_FIELD = {"sms": "sms_token", "email": "email_token"}
 
 
 class RegistrationClosed(DomainError):
@@ -78,14 +84,8 @@ def reset_forgotten_password(*, channel: str, address: str, token: str, new_pass
 def change_contact(user, *, sms_token: str = "", email_token: str = ""):
     """v1's ``PATCH ucenter/contact/``: the new mobile and/or private email, each proven by a
     token that was requested by this user (with their password) for that very address."""
-    fields = {}
-    for channel, token in (("sms", sms_token), ("email", email_token)):
-        if not token:
-            continue
-        row = consume_token(channel, UPDATE_CONTACT, token, field=TOKEN_FIELD[channel])
-        if row.user_id != user.pk:
-            raise DomainError(_("The code is wrong or has expired."), field=TOKEN_FIELD[channel], code="invalid_code")
-        fields["mobile" if channel == "sms" else "private_email"] = row.address
+    proven = proven_addresses(user, UPDATE_CONTACT, sms_token=sms_token, email_token=email_token)
+    fields = {"mobile" if channel == "sms" else "private_email": address for channel, address in proven.items()}
     if not fields:
         raise DomainError(_("Send sms_token or email_token."), code="required")
     update_user(user, fields, actor=user)

@@ -68,7 +68,13 @@ class LoginSource:
 
 
 class SourceError(Exception):
-    """The provider refused or failed; the message goes to the log, the user sees a generic one."""
+    """The provider refused or failed; the message goes to the log. The user sees
+    ``user_message`` when the source gives one (e.g. "not a member of this organisation"),
+    else a generic one; ``reason`` goes to the audit event, ``status`` is the HTTP status."""
+
+    def __init__(self, message: str = "", *, user_message: str = "", reason: str = "provider_error", status: int = 502):
+        super().__init__(message)
+        self.user_message, self.reason, self.status = user_message, reason, status
 
 
 _registry: dict[str, LoginSource] = {}

@@ -62,11 +62,11 @@ def start_view(request, key: str):
     )
 
 
-def _failed(request, key: str, reason: str, status: int = 400):
+def _failed(request, key: str, reason: str, status: int = 400, error: str = ""):
     record_event(
         Action.LOGIN_FAILED, actor=None, detail={"via": f"source:{key}", "reason": reason}, outcome=Outcome.FAILURE
     )
-    error = _("Signing in with this provider did not work. Try again.")
+    error = error or _("Signing in with this provider did not work. Try again.")
     return render_page(request, "accounts/login.html", LoginForm(), status=status, error=error)
 
 
@@ -80,9 +80,9 @@ def callback_view(request, key: str):
         return _failed(request, key, "bad_state")
     try:
         profile = source.fetch_profile(request, request.GET, redirect_uri=_redirect_uri(request, key))
-    except SourceError:
-        logger.exception("login source %s failed", key)
-        return _failed(request, key, "provider_error", status=502)
+    except SourceError as exc:
+        logger.warning("login source %s refused: %s", key, exc)
+        return _failed(request, key, exc.reason, status=exc.status, error=exc.user_message)
     identity = (
         ExternalIdentity.objects.select_related("user").filter(provider=key, external_id=profile.external_id).first()
     )

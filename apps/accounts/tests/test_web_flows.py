@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-import re
-
 import pytest
 from django.test import Client
 
 from apps.accounts import captcha
-from apps.accounts.models import AccountConfig, EmailConfig, SmsConfig
+from apps.accounts.models import AccountConfig
 from apps.directory.models import User
 from apps.directory.tests.factories import create_test_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dev_senders")]
 
 MOBILE = "+8618812345678"
-
-
-@pytest.fixture(autouse=True)
-def dev_senders():
-    SmsConfig(vendor="log").save()
-    EmailConfig(vendor="log").save()
-    AccountConfig(allow_register=True, allow_mobile=True, allow_email=True).save()
-
-
-@pytest.fixture
-def inbox(caplog):
-    caplog.set_level(logging.WARNING, logger="arkid.accounts.senders")
-
-    def last_code(address: str) -> str:
-        lines = [r.getMessage() for r in caplog.records if address in r.getMessage()]
-        return re.search(r"(\d{6})$", lines[-1]).group(1) if lines else ""
-
-    return last_code
 
 
 def test_login_page_links_to_reset_and_register():

@@ -95,16 +95,17 @@ def continue_login(request, user, *, channel: str = "web", next_url: str | None 
         request.session.cycle_key()
         request.session[MFA_KEY] = mfa.open_challenge(user, channel=channel)["mfa_token"]
         return redirect(f"/login/mfa/?{urlencode({'next': next_url or safe_next(request)})}")
-    return _after_all_factors(request, user, next_url=next_url)
+    # A login source is named in the audit event (via "source:dingtalk"); the rest is "web".
+    return _after_all_factors(request, user, next_url=next_url, via=channel if channel.startswith("source:") else "web")
 
 
-def _after_all_factors(request, user, *, next_url: str | None = None):
+def _after_all_factors(request, user, *, next_url: str | None = None, via: str = "web"):
     """Both factors proven: the forced password change if due, else the session."""
     if user.must_reset_password:
         request.session.cycle_key()
         request.session[PENDING_KEY] = {"uid": user.pk, "at": time.time()}
         return redirect(f"/login/password/?{urlencode({'next': next_url or safe_next(request)})}")
-    start_session(request, user, via="web+totp" if request.session.pop(MFA_DONE, False) else "web")
+    start_session(request, user, via=f"{via}+totp" if request.session.pop(MFA_DONE, False) else via)
     return HttpResponseRedirect(next_url or safe_next(request))
 
 

@@ -4,7 +4,8 @@ Standalone on purpose (no Django models): ``manage.py dingtalk_emulator`` serves
 start it in a thread on a free port. Control endpoints live under ``/_emulator/``:
 ``change`` (add/update/move/remove users and departments, pushing the matching signed and
 encrypted events to the registered callback), ``callback`` (register the URL and keys),
-``stats`` (calls per API) and ``reset``.
+``stats`` (calls per API), ``reset`` and ``outsider`` (a DingTalk account outside the
+organisation, for QR login refusals).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class Emulator:
         self.tokens: dict[str, float] = {}  # app token -> expiry (epoch s)
         self.user_tokens: dict[str, str] = {}  # user access token -> userid
         self.codes: dict[str, str] = {}  # authCode -> userid (single use)
+        # DingTalk accounts outside this organisation: they can log in, getbyunionid says 60121.
+        self.outsiders: dict[str, dict] = {}
         self.windows: dict[tuple[str, int], int] = {}
         self.calls: Counter = Counter()
         self.callback: dict | None = None
@@ -271,7 +274,8 @@ class Handler(BaseHTTPRequestHandler):
         if em.over_limit(path):
             return self._v1_error(403, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "应用调用该接口的QPS超出限制")
         if path == "/v1.0/contact/users/me":
-            user = em.org.users.get(em.user_tokens.get(token or "", ""))
+            userid = em.user_tokens.get(token or "", "")
+            user = em.org.users.get(userid) or em.outsiders.get(userid)
             if user is None:
                 return self._v1_error(400, "InvalidAuthentication", "不合法的access_token")
             return self._send(
@@ -295,7 +299,7 @@ class Handler(BaseHTTPRequestHandler):
         redirect_uri = query.get("redirect_uri", "")
         if query.get("client_id") != em.app_key or query.get("response_type") != "code" or not redirect_uri:
             return self._send(400, "<h1>参数错误 invalid request</h1>", "text/html; charset=utf-8")
-        if "userid" in query and query["userid"] in em.org.users:
+        if "userid" in query and (query["userid"] in em.org.users or query["userid"] in em.outsiders):
             code = secrets.token_hex(12)
             em.codes[code] = query["userid"]
             target = redirect_uri + ("&" if "?" in redirect_uri else "?")
@@ -306,7 +310,7 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return None
         rows = []
-        for user in list(em.org.users.values())[:200]:
+        for user in [*list(em.org.users.values())[:200], *em.outsiders.values()]:
             link = "/oauth2/auth?" + urllib.parse.urlencode({**query, "userid": user["userid"]})
             label = html.escape(f"{user['name']} ({user['userid']})")
             rows.append(f'<li><a href="{html.escape(link)}">{label}</a></li>')
@@ -330,6 +334,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(
                 200, {"rate_limit": em.rate_limit, "users": len(em.org.users), "depts": len(em.org.depts)}
             )
+        if path == "/_emulator/outsider":
+            user = {"mobile": "", "email": "", **body}
+            user.setdefault("unionid", secrets.token_urlsafe(24))
+            em.outsiders[str(body["userid"])] = user
+            return self._send(200, {"ok": True, "user": user})
         if path == "/_emulator/callback":
             em.callback = {"url": body["url"], "token": body["token"], "aes_key": body["aes_key"]} if body else None
             return self._send(200, {"ok": True})
