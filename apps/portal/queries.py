@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, RefreshToken
 
 from apps.directory import visibility
 from apps.directory.models import Group, GroupType, User
 from apps.directory.queries import groups as group_queries
 from apps.directory.visibility import NodeState
+from apps.oidc.models import Application
 from apps.permissions import engine
 from apps.permissions.models import App, Permission
 
@@ -60,7 +63,7 @@ def visible_children(user: User, parent: Group, params) -> tuple[Page, list[tupl
             Exists(seen_paths.filter(path__startswith=OuterRef("path")))
         )
         below = reachable
-    page = paginate(below.order_by("order", "id"), params, per_page=50)
+    page = paginate(below.select_related("type").order_by("order", "id"), params, per_page=50)
     groups = list(page.object_list)
     visible = (
         {g.pk for g in groups}
@@ -101,3 +104,20 @@ def colleague(user: User, username: str) -> tuple[User, list[Group]] | None:
     if other is None or not visibility.can_see_user(viewer, other):
         return None
     return other, list(visibility.visible_groups_of(viewer, other))
+
+
+def authorised_clients(user: User) -> QuerySet[Application]:
+    """OAuth clients holding a live token of the user (an unexpired access token or an
+    unrevoked refresh token), with their app for the name and logo."""
+    now = timezone.now()
+    live_access = AccessToken.objects.filter(user=user, application=OuterRef("pk"), expires__gt=now)
+    live_refresh = RefreshToken.objects.filter(user=user, application=OuterRef("pk"), revoked__isnull=True)
+    return (
+        Application.objects.filter(Exists(live_access) | Exists(live_refresh))
+        .select_related("app")
+        .order_by("app__name", "pk")
+    )
+
+
+def authorised_client(user: User, client_pk: int) -> Application | None:
+    return authorised_clients(user).filter(pk=client_pk).first()

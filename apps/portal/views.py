@@ -21,6 +21,7 @@ from apps.accounts.guard import LockedOut
 from apps.core.exceptions import DomainError
 from apps.directory.actions.users import update_user
 from apps.portal import queries
+from apps.portal.actions import revoke_app_authorisation
 from apps.portal.forms import ChangePasswordForm, ProfileForm
 from apps.portal.web import errors_into_form, render_page
 
@@ -98,3 +99,21 @@ def session_end_view(request, session_id: int):
         return redirect("/login/")
     messages.success(request, _("The session was signed out."))
     return redirect("portal-sessions")
+
+
+@login_required
+def authorised_view(request):
+    """OAuth apps holding a live token of the user, paginated."""
+    page = queries.paginate(queries.authorised_clients(request.user), request.GET)
+    return render_page(request, "portal/authorised.html", {"tab": "authorised", "page": page})
+
+
+@login_required
+@require_POST
+def authorised_revoke_view(request, client_pk: int):
+    client = queries.authorised_client(request.user, client_pk)
+    if client is None:
+        raise Http404
+    revoke_app_authorisation(request.user, client, actor=request.user)
+    messages.success(request, _("The app's access was revoked."))
+    return redirect("portal-authorised")
