@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "apps.ldap_server",
     "apps.dingtalk",
     "apps.ops",
+    "apps.portal",
     "apps.api",
 ]
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("dingtalk/", include("apps.dingtalk.web_urls")),  # /dingtalk/login/inapp/ (in-app login page)
     path("oauth/", include("apps.oidc.urls")),
     re_path(r"^\.well-known/openid-configuration/?$", DiscoveryView.as_view(), name="openid-configuration"),
+    path("", include("apps.portal.urls")),  # the end-user portal (工作台), last: it owns "/"
 ]

@@ -1,0 +1,144 @@
+"""Browser tests: Playwright driving Debian's chromium (headless) against a live server.
+
+They go through the real login page and real htmx requests. ``ARKID_SCREENSHOTS=1`` also
+saves the main pages to docs/screenshots/ (how the pictures in docs/webui.md are made).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.apps import apps as django_apps
+from django.conf import settings
+
+from apps.accounts.models import UserSession
+from apps.directory.models import User
+from apps.portal.tests.conftest import PASSWORD
+
+CHROMIUM = os.environ.get("ARKID_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install -y chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
+    # itself are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _seed_rows(transactional_db):
+    """The live server needs committed rows, so each test ends with a flush, which also wipes
+    the migrations' seed rows (built-in group types): put them back first."""
+    seed = importlib.import_module("apps.directory.migrations.0002_builtin_group_types")
+    seed.create_builtin_types(django_apps, None)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 720})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    tab.base = live_server.url
+    yield tab
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    if os.environ.get("ARKID_SCREENSHOTS"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, username: str = "bob", *, screenshot: str = "") -> None:
+    page.goto(f"{page.base}/login/")
+    page.fill("input[name=identifier]", username)
+    page.fill("input[name=password]", PASSWORD)
+    if screenshot:
+        shot(page, screenshot)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{page.base}/")
+
+
+def test_log_in_and_see_the_granted_app_then_search(page, staff):
+    log_in(page, screenshot="login")
+    sync_api.expect(page.locator('[data-app="crm"]')).to_be_visible()
+    sync_api.expect(page.locator('[data-app="erp"]')).to_have_count(0)
+    shot(page, "my-apps")
+    page.fill("#app-q", "zzz")  # htmx swaps the grid as the user types
+    sync_api.expect(page.locator('[data-app="crm"]')).to_have_count(0)
+    page.fill("#app-q", "cr")
+    sync_api.expect(page.locator('[data-app="crm"]')).to_be_visible()
+
+
+def test_edit_profile(page, staff):
+    log_in(page)
+    page.click("text=Profile")
+    page.get_by_label("Name").fill("Robert Builder")
+    page.get_by_label("Position").fill("Site lead")
+    page.click("main button[type=submit]")
+    sync_api.expect(page.locator(".flash")).to_be_visible()
+    shot(page, "profile")
+    staff.refresh_from_db()
+    assert (staff.name, staff.position) == ("Robert Builder", "Site lead")
+
+
+def test_revoke_another_session(page, browser, staff):
+    other = browser.new_context(locale="en-US")
+    other_tab = other.new_page()
+    other_tab.base = page.base
+    log_in(other_tab)
+    log_in(page)
+    page.click("text=Sessions")
+    rows = page.locator("tr[data-session]")
+    sync_api.expect(rows).to_have_count(2)
+    shot(page, "sessions")
+    other_row = UserSession.objects.filter(user=staff).order_by("created").first()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(f'tr[data-session="{other_row.pk}"] button')
+    sync_api.expect(rows).to_have_count(1)
+    other_tab.goto(f"{page.base}/")
+    assert "/login/" in other_tab.url
+    other.close()
+
+
+def test_contacts_expand_on_demand(page, staff):
+    from apps.directory.tests.factories import add_member, create_test_group, create_test_user
+
+    sales = staff.memberships.get().group
+    east = create_test_group("East", uid="east", parent=sales)
+    add_member(east, create_test_user("dave", name="Dave East"))
+    log_in(page)
+    page.click("text=Contacts")
+    sync_api.expect(page.locator("text=East")).to_have_count(0)
+    page.click("summary:has-text('Sales')")
+    sync_api.expect(page.locator("a:has-text('East')")).to_be_visible()
+    shot(page, "contacts")
+    page.click("a:has-text('East')")
+    page.click("text=Dave East")
+    sync_api.expect(page.locator("h1")).to_have_text("Dave East")
+    assert User.objects.filter(username="dave").exists()
+
+
+def test_interface_follows_the_browser_language(browser, live_server, staff):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 760})  # a phone
+    tab = context.new_page()
+    tab.base = live_server.url
+    log_in(tab)
+    sync_api.expect(tab.locator("nav a[aria-current=page]")).to_have_text("我的应用")
+    shot(tab, "my-apps-zh-phone")
+    context.close()
