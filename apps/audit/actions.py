@@ -15,12 +15,16 @@ from apps.audit.models import Action, Event, Outcome
 from apps.core import metrics, request_context
 
 logger = logging.getLogger(__name__)
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def _json_safe(value: Any):
+    # Scalars first: bulk writes (imports, syncs) pass hundreds of thousands of them.
+    if value is None or type(value) in _SCALARS:
+        return value
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}

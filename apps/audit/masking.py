@@ -9,6 +9,7 @@ readable. Masking walks nested dicts and lists instead of regex-matching seriali
 
 from __future__ import annotations
 
+import functools
 import re
 
 MASK = "******"
@@ -16,6 +17,7 @@ _SENSITIVE_WORDS = {"password", "passwd", "secret", "token", "key", "code", "cre
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
+@functools.lru_cache(maxsize=4096)  # field names are few; bulk writes ask about them per row
 def is_sensitive(name: str) -> bool:
     words = (word.lower() for word in _WORD.findall(name))
     return any(word in _SENSITIVE_WORDS or word.removesuffix("s") in _SENSITIVE_WORDS for word in words)

@@ -49,6 +49,9 @@ class DingTalkSource(LoginSource):
     key = KEY
     name = "DingTalk"
     origin = Origin.DINGTALK
+    # The login page's button opens ArkID's page with DingTalk's embedded QR code, which
+    # falls back to the redirect to DingTalk's own login page when the script cannot load.
+    button_params = {"embed": "1"}  # noqa: RUF012 - read only
 
     def is_enabled(self) -> bool:
         return config_module.current().configured

@@ -49,6 +49,8 @@ class LoginSource:
     key: str = ""  # URL segment and ExternalIdentity.provider
     name: str = ""  # button label
     icon: str = ""  # button image URL (optional)
+    # Extra query parameters of the login page's button (DingTalk: embed=1, its QR on the page).
+    button_params: dict[str, str] = {}  # noqa: RUF012 - read only, overridden per class
     origin: int = Origin.ADMIN  # for provisioned users (DingTalk: Origin.DINGTALK)
 
     def is_enabled(self) -> bool:
@@ -102,8 +104,12 @@ def enabled_sources() -> list[LoginSource]:
 
 def login_buttons(next_url: str = "") -> list[dict]:
     """For the login page template: label, icon and start URL of each enabled source."""
-    query = f"?{urlencode({'next': next_url})}" if next_url and next_url != "/" else ""
-    return [
-        {"key": s.key, "name": s.name, "icon": s.icon, "url": f"/login/source/{s.key}/{query}"}
-        for s in enabled_sources()
-    ]
+    next_param = {"next": next_url} if next_url and next_url != "/" else {}
+    buttons = []
+    for source in enabled_sources():
+        params = {**source.button_params, **next_param}
+        query = f"?{urlencode(params)}" if params else ""
+        buttons.append(
+            {"key": source.key, "name": source.name, "icon": source.icon, "url": f"/login/source/{source.key}/{query}"}
+        )
+    return buttons

@@ -242,6 +242,8 @@ def test_in_app_page_is_not_served_without_configuration(client, settings):
 
 def test_embedded_qr_page_with_the_redirect_as_fallback(emulator, browser):
     run_sync()
+    login_page = browser.http.get(f"{browser.base}/login/", params={"next": "/me/"}).text
+    assert '/login/source/dingtalk/?embed=1&amp;next=%2Fme%2F"' in login_page  # the page's button
     start = browser.http.get(
         f"{browser.base}/login/source/dingtalk/", params={"embed": "1", "next": "/me/"}, allow_redirects=False
     )
