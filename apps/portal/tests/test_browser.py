@@ -108,8 +108,12 @@ def test_revoke_another_session(page, browser, staff):
     sync_api.expect(rows).to_have_count(2)
     shot(page, "sessions")
     other_row = UserSession.objects.filter(user=staff).order_by("created").first()
+    button = page.locator(f'tr[data-session="{other_row.pk}"] button')
+    page.once("dialog", lambda dialog: dialog.dismiss())  # the confirmation guards the action
+    button.click()
+    assert UserSession.objects.filter(pk=other_row.pk).exists()
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click(f'tr[data-session="{other_row.pk}"] button')
+    button.click()
     sync_api.expect(rows).to_have_count(1)
     other_tab.goto(f"{page.base}/")
     assert "/login/" in other_tab.url
@@ -142,3 +146,22 @@ def test_interface_follows_the_browser_language(browser, live_server, staff):
     sync_api.expect(tab.locator("nav a[aria-current=page]")).to_have_text("我的应用")
     shot(tab, "my-apps-zh-phone")
     context.close()
+
+
+def test_revoke_an_authorised_app(page, staff):
+    from oauth2_provider.models import AccessToken
+
+    from apps.directory.tests.factories import create_test_user
+    from apps.portal.tests.test_authorised import issue, oauth_app
+
+    wiki = oauth_app(create_test_user("root", is_admin=True), "Wiki")
+    issue(staff, wiki, 1)
+    log_in(page)
+    page.click("text=Authorised apps")
+    row = page.locator("tr[data-client]")
+    sync_api.expect(row).to_have_count(1)
+    shot(page, "authorised-apps")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button").click()
+    sync_api.expect(page.locator("tr[data-client]")).to_have_count(0)
+    assert not AccessToken.objects.filter(user=staff).exists()
