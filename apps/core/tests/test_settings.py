@@ -19,7 +19,7 @@ PRINT_SETTINGS = (
     "import json, arkid.settings as s; "
     "print(json.dumps({'debug': s.DEBUG, 'company': s.COMPANY_NAME, 'key': s.SECRET_KEY, "
     "'db': s.DATABASES['default']['ENGINE'], 'retention': s.AUDIT_RETENTION_DAYS, "
-    "'proxies': s.TRUSTED_PROXIES}))"
+    "'proxies': s.TRUSTED_PROXIES, 'db_options': s.DATABASES['default'].get('OPTIONS', {})}))"
 )
 
 
@@ -110,3 +110,10 @@ def test_settings_local_overrides_and_is_applied_last(tmp_path):
     values = loaded(load_settings(tmp_path, project_root=project, ARKID_AUDIT_RETENTION_DAYS="30"))
     assert values["company"] == "Local Co"
     assert values["retention"] == 7
+
+
+def test_postgresql_connections_turn_jit_off_unless_asked(tmp_path):
+    url = "postgres://arkid@db.example:5432/arkid"
+    assert loaded(load_settings(tmp_path, ARKID_DATABASE_URL=url))["db_options"]["options"] == "-c jit=off"
+    kept = loaded(load_settings(tmp_path, ARKID_DATABASE_URL=url, ARKID_DB_JIT="true"))["db_options"]
+    assert "jit" not in kept.get("options", "")
