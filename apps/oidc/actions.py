@@ -74,32 +74,44 @@ def delete_client(app) -> None:
     Application.objects.filter(app=app).delete()
 
 
-def revoke_user_tokens(user, *, reason: str) -> list[dict]:
-    """Revoke every access and refresh token of ``user``; the back-channel logouts to send.
+def revoke_user_tokens(user, *, reason: str, client=None, actor=None) -> list[dict]:
+    """Revoke every access and refresh token of ``user`` (at ``client`` only, when given);
+    the back-channel logouts to send.
 
     Returns ``[{"uri", "client_id"}]`` for each client with a back-channel logout URI that
     had tokens or ID tokens of the user (so there may be a session to end).
     """
+    mine = {"user": user} if client is None else {"user": user, "application": client}
     with transaction.atomic():
-        client_ids = set(AccessToken.objects.filter(user=user).values_list("application_id", flat=True))
-        client_ids |= set(RefreshToken.objects.filter(user=user).values_list("application_id", flat=True))
-        client_ids |= set(IDToken.objects.filter(user=user).values_list("application_id", flat=True))
-        RefreshToken.objects.filter(user=user, revoked__isnull=True).update(revoked=timezone.now())
-        revoked = AccessToken.objects.filter(user=user).delete()[0]
-        IDToken.objects.filter(user=user).delete()
-        Grant.objects.filter(user=user).delete()
+        client_ids = set(AccessToken.objects.filter(**mine).values_list("application_id", flat=True))
+        client_ids |= set(RefreshToken.objects.filter(**mine).values_list("application_id", flat=True))
+        client_ids |= set(IDToken.objects.filter(**mine).values_list("application_id", flat=True))
+        RefreshToken.objects.filter(**mine, revoked__isnull=True).update(revoked=timezone.now())
+        revoked = AccessToken.objects.filter(**mine).delete()[0]
+        IDToken.objects.filter(**mine).delete()
+        Grant.objects.filter(**mine).delete()
         if client_ids:
-            record_event(
-                Action.OAUTH_TOKENS_REVOKED,
-                target=user,
-                detail={"reason": reason, "access_tokens": revoked, "clients": len(client_ids)},
-            )
+            detail = {"reason": reason, "access_tokens": revoked, "clients": len(client_ids)}
+            if client is not None:
+                detail["client_id"] = client.client_id
+            record_event(Action.OAUTH_TOKENS_REVOKED, actor=actor, target=user, detail=detail)
     return [
         {"uri": uri, "client_id": client_id}
         for client_id, uri in Application.objects.filter(pk__in=client_ids)
         .exclude(backchannel_logout_uri="")
         .values_list("client_id", "backchannel_logout_uri")
     ]
+
+
+def sign_out(user, reason: str, *, client=None, actor=None) -> None:
+    """Revoke the user's tokens (at ``client`` only, when given) and queue the back-channel
+    logouts; the portal's "revoke this app" uses it for one client."""
+    from apps.oidc import tasks
+
+    targets = revoke_user_tokens(user, reason=reason, client=client, actor=actor)
+    subject = str(user.uuid)
+    for target in targets:
+        transaction.on_commit(lambda t=target: tasks.send_backchannel_logout.delay(t["client_id"], t["uri"], subject))
 
 
 def record_code_replay(client, *, user=None) -> None:

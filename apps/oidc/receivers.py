@@ -5,20 +5,11 @@ it (OIDC Back-Channel Logout), from a Celery task so a slow app never delays the
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_out
-from django.db import transaction
 from django.db.models.signals import post_save
 
 from apps.directory import signals as directory_signals
 from apps.directory.models import User
-
-
-def sign_out(user, reason: str) -> None:
-    from apps.oidc import actions, tasks
-
-    targets = actions.revoke_user_tokens(user, reason=reason)
-    subject = str(user.uuid)
-    for target in targets:
-        transaction.on_commit(lambda t=target: tasks.send_backchannel_logout.delay(t["client_id"], t["uri"], subject))
+from apps.oidc.actions import sign_out
 
 
 def on_logged_out(sender, request=None, user=None, **kwargs) -> None:

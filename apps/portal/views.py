@@ -20,8 +20,8 @@ from apps.accounts.actions.user_sessions import end_session_row, live_sessions_o
 from apps.accounts.guard import LockedOut
 from apps.core.exceptions import DomainError
 from apps.directory.actions.users import update_user
+from apps.oidc.actions import sign_out
 from apps.portal import queries
-from apps.portal.actions import revoke_app_authorisation
 from apps.portal.forms import ChangePasswordForm, ProfileForm
 from apps.portal.web import errors_into_form, render_page
 
@@ -114,6 +114,6 @@ def authorised_revoke_view(request, client_pk: int):
     client = queries.authorised_client(request.user, client_pk)
     if client is None:
         raise Http404
-    revoke_app_authorisation(request.user, client, actor=request.user)
+    sign_out(request.user, "revoked_by_user", client=client, actor=request.user)
     messages.success(request, _("The app's access was revoked."))
     return redirect("portal-authorised")
