@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "apps.dingtalk",
     "apps.ops",
     "apps.portal",
+    "apps.console",
     "apps.api",
 ]
 

@@ -7,12 +7,18 @@ from django.shortcuts import render
 
 from apps.accounts.web.branding import current_branding
 from apps.core.exceptions import DomainError
+from apps.directory.scope import resolve_scope
+
+
+def _can_manage(user) -> bool:
+    """Administrators and sub-administrators get a link to the console (cached scope)."""
+    return bool(user and user.is_authenticated) and resolve_scope(user).can_manage
 
 
 def render_page(request, template: str, context: dict | None = None, *, status: int = 200):
     """``context`` plus the login-page branding (name, logo, primary colour) and the active tab.
     An htmx request for a partial gets the template's ``partial`` block when it asks for one."""
-    context = {"branding": current_branding(), **(context or {})}
+    context = {"branding": current_branding(), "can_manage": _can_manage(request.user), **(context or {})}
     return render(request, template, context, status=status)
 
 
