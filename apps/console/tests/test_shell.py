@@ -70,3 +70,8 @@ def test_sort_and_pagination_helpers_reject_unknown_input(admin_web, world):
     assert paginate(User.objects.order_by("id"), {"size": "2", "page": "99"}).number == 3
     assert paginate(User.objects.order_by("id"), {"size": "oops"}).paginator.per_page == 20
     assert query_without(QueryDict("a=1&a=2&page=3&b="), "page") == "a=1&a=2"
+
+
+def test_console_speaks_chinese_to_a_chinese_browser(admin_web):
+    page = admin_web.get("/console/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    assert "管理后台" in page.content.decode() and "概览" in page.content.decode()
