@@ -312,7 +312,7 @@ SPECTACULAR_SETTINGS = {
 LANGUAGE_CODE = env("ARKID_LANGUAGE_CODE", "zh-hans")
 # Each console area keeps its own catalogue (apps/console/<area>/locale) so that areas built
 # side by side never edit one .po file; the console shell's strings are in apps/console/locale.
-CONSOLE_AREAS = ("accounts", "groups", "apps", "subadmins", "config", "audit", "sync")
+CONSOLE_AREAS = ("accounts", "groups", "applications", "subadmins", "config", "audit", "sync", "storage")
 LOCALE_PATHS = [BASE_DIR / "apps" / "console" / area / "locale" for area in CONSOLE_AREAS]
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = env("ARKID_TIME_ZONE", "Asia/Shanghai")
