@@ -43,11 +43,34 @@ def insert(instance) -> None:
     instance._state.db = connection.alias
 
 
+@cache
+def _select(model, vendor: str) -> tuple[str, tuple, tuple]:
+    """The column list of ``model`` and, per column, the converters the ORM would apply to
+    it (SQLite hands back datetimes and UUIDs as text, JSON as text everywhere)."""
+    fields = tuple(model._meta.concrete_fields)
+    columns = ", ".join(_qn(f.column) for f in fields)
+    converters = []
+    for index, field in enumerate(fields):
+        col = field.get_col(model._meta.db_table)
+        for func in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
+            converters.append((index, func, col))
+    return columns, tuple(f.attname for f in fields), tuple(converters)
+
+
 def fetch_one(model, column: str, value, *, order_by: str = ""):
-    """``SELECT * FROM <model> WHERE <column> = %s [ORDER BY …] LIMIT 1`` as an instance."""
-    sql = f"SELECT * FROM {_qn(model._meta.db_table)} WHERE {_qn(column)} = %s {order_by} LIMIT 1"  # noqa: S608
-    rows = list(model.objects.raw(sql, [value]))
-    return rows[0] if rows else None
+    """``SELECT … FROM <model> WHERE <column> = %s [ORDER BY …] LIMIT 1`` as an instance,
+    built as the ORM builds one (``from_db``) but without its compiler."""
+    columns, names, converters = _select(model, connection.vendor)
+    sql = f"SELECT {columns} FROM {_qn(model._meta.db_table)} WHERE {_qn(column)} = %s {order_by} LIMIT 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, func, col in converters:
+        values[index] = func(values[index], col, connection)
+    return model.from_db(connection.alias, names, values)
 
 
 def refresh_token_by_checksum(checksum: str) -> RefreshToken | None:

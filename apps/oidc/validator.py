@@ -23,7 +23,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
-from jwcrypto import jwt
 from oauth2_provider.models import (
     AccessToken,
     DeviceGrant,
@@ -54,24 +53,6 @@ def _may_use(user, client, request) -> bool:
     return memo[1]
 
 
-def _by_column(model, column: str):
-    """``SELECT * FROM <model's table> WHERE <column> = %s`` as a raw queryset factory.
-
-    A bearer token check (userinfo, protected resources) is one indexed lookup, yet compiling
-    DOT's three-table ORM query costs several times more than running it (measured by
-    bench/bench_oidc.py). Raw querysets skip the compiler and still apply the fields'
-    converters (UUIDs, datetimes), so the instances are the ORM's own.
-    """
-    qn = connection.ops.quote_name
-    sql = f"SELECT * FROM {qn(model._meta.db_table)} WHERE {qn(column)} = %s"  # noqa: S608 - names from _meta
-
-    def fetch(value):
-        rows = list(model.objects.raw(sql, [value]))
-        return rows[0] if rows else None
-
-    return fetch
-
-
 _CLIENT_TTL = 60.0  # seconds
 _clients: dict[int, tuple[float, Application]] = {}
 
@@ -84,7 +65,7 @@ def _client_for_bearer(client_id: int):
     now = time.monotonic()
     if cached is not None and cached[0] > now:
         return cached[1]
-    client = _by_column(Application, "id")(client_id)
+    client = storage.fetch_one(Application, "id", client_id)
     if client is not None:
         if len(_clients) > 1000:
             _clients.clear()
@@ -106,12 +87,14 @@ class ArkidValidator(OAuth2Validator):
         return request.client
 
     def _load_access_token(self, token):
-        found = _by_column(AccessToken, "token_checksum")(hashlib.sha256(token.encode()).hexdigest())
+        # A bearer token check (userinfo, protected resources) is one indexed lookup; the
+        # compiled three-table join DOT makes cost several times more than running it.
+        found = storage.fetch_one(AccessToken, "token_checksum", hashlib.sha256(token.encode()).hexdigest())
         if found is None:
             return None
         # The two rows DOT's select_related would have joined, cached on the token.
         client = _client_for_bearer(found.application_id) if found.application_id else None
-        user = _by_column(get_user_model(), "id")(found.user_id) if found.user_id else None
+        user = storage.fetch_one(get_user_model(), "id", found.user_id) if found.user_id else None
         AccessToken._meta.get_field("application").set_cached_value(found, client)
         AccessToken._meta.get_field("user").set_cached_value(found, user)
         return found
@@ -384,14 +367,11 @@ class ArkidValidator(OAuth2Validator):
         id_token.update(**data)
         if "nonce" not in id_token and request.nonce:
             id_token["nonce"] = request.nonce
-        key = keys.active_key(request.client.algorithm)
-        header = {"typ": "JWT", "alg": key.algorithm, "kid": key.kid}
-        signed = jwt.JWT(header=json.dumps(header), claims=json.dumps(id_token, default=str))
-        signed.make_signed_token(key.jwk)
+        signed = keys.sign(keys.active_key(request.client.algorithm), id_token)
         saved = self._save_id_token(id_token["jti"], request, expires)
         request.access_token = saved
         request.id_token = saved
-        return signed.serialize()
+        return signed
 
     def _save_id_token(self, jti, request, expires, *args, **kwargs):
         id_token = IDToken(
