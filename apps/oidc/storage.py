@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from oauth2_provider.models import AccessToken, RefreshToken
 
@@ -44,11 +45,11 @@ def insert(instance) -> None:
 
 
 @cache
-def _select(model, vendor: str) -> tuple[str, tuple, tuple]:
-    """The column list of ``model`` and, per column, the converters the ORM would apply to
-    it (SQLite hands back datetimes and UUIDs as text, JSON as text everywhere)."""
+def _select(model, alias: str, vendor: str) -> tuple[str, tuple, tuple]:
+    """The column list of ``model`` (qualified by ``alias``) and, per column, the converters
+    the ORM would apply to it (SQLite hands back datetimes and UUIDs as text, JSON is text)."""
     fields = tuple(model._meta.concrete_fields)
-    columns = ", ".join(_qn(f.column) for f in fields)
+    columns = ", ".join(f"{alias}.{_qn(f.column)}" for f in fields)
     converters = []
     for index, field in enumerate(fields):
         col = field.get_col(model._meta.db_table)
@@ -57,20 +58,45 @@ def _select(model, vendor: str) -> tuple[str, tuple, tuple]:
     return columns, tuple(f.attname for f in fields), tuple(converters)
 
 
-def fetch_one(model, column: str, value, *, order_by: str = ""):
-    """``SELECT … FROM <model> WHERE <column> = %s [ORDER BY …] LIMIT 1`` as an instance,
-    built as the ORM builds one (``from_db``) but without its compiler."""
-    columns, names, converters = _select(model, connection.vendor)
-    sql = f"SELECT {columns} FROM {_qn(model._meta.db_table)} WHERE {_qn(column)} = %s {order_by} LIMIT 1"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value])
-        row = cursor.fetchone()
-    if row is None:
-        return None
+def _build(model, row, names, converters):
     values = list(row)
     for index, func, col in converters:
         values[index] = func(values[index], col, connection)
     return model.from_db(connection.alias, names, values)
+
+
+def fetch_one(model, column: str, value, *, order_by: str = ""):
+    """``SELECT … FROM <model> WHERE <column> = %s [ORDER BY …] LIMIT 1`` as an instance,
+    built as the ORM builds one (``from_db``) but without its compiler."""
+    columns, names, converters = _select(model, "t", connection.vendor)
+    sql = f"SELECT {columns} FROM {_qn(model._meta.db_table)} t WHERE t.{_qn(column)} = %s {order_by} LIMIT 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        row = cursor.fetchone()
+    return None if row is None else _build(model, row, names, converters)
+
+
+def access_token_with_user(checksum: str) -> tuple[AccessToken, object] | None:
+    """A bearer token by its checksum and its user (None for a client's own token), in one
+    statement; the user is cached on the token as ``select_related`` would."""
+    user_model = get_user_model()
+    token_cols, token_names, token_conv = _select(AccessToken, "t", connection.vendor)
+    user_cols, user_names, user_conv = _select(user_model, "u", connection.vendor)
+    sql = (
+        f"SELECT {token_cols}, {user_cols} FROM {_qn(AccessToken._meta.db_table)} t "  # noqa: S608
+        f"LEFT JOIN {_qn(user_model._meta.db_table)} u ON u.{_qn(user_model._meta.pk.column)} = t.{_qn('user_id')} "
+        f"WHERE t.{_qn('token_checksum')} = %s LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [checksum])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(token_names)
+    token = _build(AccessToken, row[:split], token_names, token_conv)
+    user = _build(user_model, row[split:], user_names, user_conv) if token.user_id is not None else None
+    AccessToken._meta.get_field("user").set_cached_value(token, user)
+    return token, user
 
 
 def refresh_token_by_checksum(checksum: str) -> RefreshToken | None:
