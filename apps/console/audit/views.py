@@ -81,6 +81,8 @@ def list_view(request):
 
 
 def _shown(value) -> str:
+    if value is None:
+        return ""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
