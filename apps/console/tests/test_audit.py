@@ -112,3 +112,8 @@ def test_detail_shows_request_facts_and_masked_changes(admin_web, world):
     evil = admin_web.get(f"/console/audit/{event.uuid}/", {"back": 'x"><script>'}).content.decode()
     assert "<script>" not in evil.split("Back to the log")[0].rsplit("<a", 1)[-1]
     assert admin_web.get("/console/audit/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_speaks_chinese(admin_web, world):
+    page = admin_web.get("/console/audit/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
+    assert "审计日志" in page and "创建子管理员组" in page and "全部 user 事件" in page

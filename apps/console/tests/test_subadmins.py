@@ -129,3 +129,10 @@ def test_names_are_escaped(admin_web, world):
     admin_web.post("/console/subadmins/new/", {"name": "<script>x</script>", "uid": "xss", "scope_subject": "1"})
     page = admin_web.get("/console/subadmins/").content.decode()
     assert "<script>x</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_speaks_chinese(admin_web, world):
+    page = admin_web.get("/console/subadmins/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
+    assert "子管理员组" in page and "所在分组及其下级" in page
+    form = admin_web.get("/console/subadmins/new/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "查看审计日志" in form and "可管理的应用" in form

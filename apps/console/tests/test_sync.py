@@ -188,3 +188,8 @@ def test_outbox_lists_open_entries_and_retries_through_the_action(admin_web, wor
     assert "This entry was already sent." in refused.content.decode()
     assert admin_web.post("/console/sync/outbox/999999/retry/").status_code == 404
     assert admin_web.get(f"/console/sync/outbox/{failed.pk}/retry/").status_code == 405
+
+
+def test_speaks_chinese(admin_web, world):
+    page = admin_web.get("/console/sync/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
+    assert "账号同步" in page and "钉钉设置" in page and "0 条回写等待中" in page
