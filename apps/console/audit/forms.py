@@ -4,23 +4,51 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from apps.audit import queries
 from apps.audit.models import Action, Outcome
 from apps.core.dates import parse_moment
 
 ALL_OF = ".*"  # "user.*": every action of that family
+# The console translates action and outcome labels under these message contexts (its own
+# catalogue), so the log API's labels, and its keyword search over them, stay as they are.
+ACTION_CONTEXT = "audit action"
+OUTCOME_CONTEXT = "audit outcome"
+
+
+@functools.cache
+def _msgids(enum) -> dict[str, str]:
+    with translation.override(None):  # the untranslated labels: the catalogue's msgids
+        return {value: str(label) for value, label in enum.choices}
+
+
+def action_label(value: str) -> str:
+    """The action's label in the active language; an action no longer known shows as itself."""
+    msgid = _msgids(Action).get(value)
+    return pgettext(ACTION_CONTEXT, msgid) if msgid else value
+
+
+def outcome_label(value: str) -> str:
+    msgid = _msgids(Outcome).get(value)
+    return pgettext(OUTCOME_CONTEXT, msgid) if msgid else value
+
+
+def _outcome_choices() -> list:
+    return [(value, outcome_label(value)) for value in Outcome.values]
 
 
 def action_choices() -> list:
     """Actions grouped by family (``user``, ``group``, ``auth``, ...), each group led by "all of
     this family"; the groups keep the enum's order of first appearance."""
     families: dict[str, list] = {}
-    for value, label in Action.choices:
-        families.setdefault(value.split(".", 1)[0], []).append((value, label))
+    for value in Action.values:
+        families.setdefault(value.split(".", 1)[0], []).append((value, action_label(value)))
     choices: list = [("", _("Any action"))]
     for family, members in families.items():
         everything = (f"{family}{ALL_OF}", _("All %(family)s events") % {"family": family})

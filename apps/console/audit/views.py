@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from apps.audit import queries
 from apps.audit.models import Event
 from apps.audit.pagination import COUNT_CAP
-from apps.console.audit.forms import EventFilterForm
+from apps.console.audit.forms import EventFilterForm, action_label, outcome_label
 from apps.console.web import MAX_PAGE_SIZE, PAGE_SIZE, console_view, query_without, render_console
 
 PERM = "system_log_read"
@@ -75,6 +75,8 @@ def list_view(request):
         except PermissionDenied:
             return render_console(request, "console/forbidden.html", section=SECTION, status=403)
         page = page_of_events(events, request.GET, narrowed=filters.narrows)
+        for event in page.rows:
+            event.label = action_label(event.action)
     kept = query_without(request.GET, "page")
     context = {"form": form, "page": page, "page_query": f"{kept}&" if kept else ""}
     return render_console(request, "console/audit/list.html", context, section=SECTION, status=status)
@@ -102,6 +104,7 @@ def detail_view(request, event_uuid):
         raise Http404 from None
     except PermissionDenied:
         return render_console(request, "console/forbidden.html", section=SECTION, status=403)
+    event.label, event.outcome_label = action_label(event.action), outcome_label(event.outcome)
     context = {
         "event": event,
         "changes": [_change_row(field, values) for field, values in sorted((event.changes or {}).items())],

@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 
 import pytest
+from django.apps import apps as django_apps
 
 from apps.dingtalk import fetch
 from apps.dingtalk.models import SyncRun
@@ -26,11 +28,22 @@ from apps.portal.tests import test_browser
 sync_api = test_browser.sync_api
 pytestmark = test_browser.pytestmark
 browser = test_browser.browser
-_seed_rows = test_browser._seed_rows
 shot = test_browser.shot
 emulator_factory = dingtalk_fixtures.emulator_factory
 emulator = dingtalk_fixtures.emulator
 worker_app = test_worker.worker_app
+
+
+@pytest.fixture(autouse=True)
+def _seed_rows(transactional_db):
+    """The live server needs committed rows, so each test ends with a flush, which also wipes
+    the migrations' seed rows: put back the built-in group types and the system permissions."""
+    for module in (
+        "apps.directory.migrations.0002_builtin_group_types",
+        "apps.permissions.migrations.0002_system_perms",
+    ):
+        seed = importlib.import_module(module)
+        (seed.create_builtin_types if hasattr(seed, "create_builtin_types") else seed.seed)(django_apps, None)
 
 
 @pytest.fixture
