@@ -68,3 +68,10 @@ def test_post_needs_csrf(world):
     assert signed_in.status_code == 302 and client.get(URL).status_code == 200
     assert client.post(URL, {"method": "local", "action": "save"}).status_code == 403
     assert not StorageConfig.objects.exists()
+
+
+def test_page_and_errors_in_chinese(admin_web):
+    page = admin_web.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "文件存储" in page and "测试连接" in page and "本地磁盘" in page
+    bad = admin_web.post(URL, {"method": "s3", "bucket": "X", "action": "save"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "请输入存储桶名称" in bad.content.decode()

@@ -129,3 +129,10 @@ def test_pages_need_sign_in_and_post(staff):
     csrf = Client(enforce_csrf_checks=True)
     csrf.post("/login/", {"identifier": "bob", "password": PASSWORD})
     assert csrf.post("/mfa/enrol/").status_code == 403  # no CSRF token
+
+
+def test_pages_in_chinese(bob_client):
+    page = bob_client.get("/mfa/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "设置身份验证器应用" in page and "双重认证" in page
+    profile = bob_client.get("/profile/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "上传" in profile and "工作邮箱" in profile
