@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.directory.models import Visibility
 
@@ -37,7 +38,7 @@ class PickedList(forms.Field):
 
 
 class GroupTypeForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=128)
+    name = forms.CharField(label=pgettext_lazy("group", "Name"), max_length=128)
     key = forms.CharField(
         label=_("Key"),
         max_length=64,
@@ -47,11 +48,11 @@ class GroupTypeForm(forms.Form):
 
 
 class RenameTypeForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=128)
+    name = forms.CharField(label=pgettext_lazy("group", "Name"), max_length=128)
 
 
 class GroupCreateForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=255)
+    name = forms.CharField(label=pgettext_lazy("group", "Name"), max_length=255)
     uid = forms.CharField(label=_("Uid"), max_length=128, required=False, help_text=_("Made from the name when blank."))
     remark = forms.CharField(label=_("Remark"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     visibility = forms.TypedChoiceField(
@@ -62,7 +63,7 @@ class GroupCreateForm(forms.Form):
 class GroupEditForm(forms.Form):
     """The uid is fixed once created (clients address groups by it), so it is not here."""
 
-    name = forms.CharField(label=_("Name"), max_length=255)
+    name = forms.CharField(label=pgettext_lazy("group", "Name"), max_length=255)
     remark = forms.CharField(label=_("Remark"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
