@@ -74,6 +74,8 @@ def setup() -> dict[str, tuple[Client, dict[str, tuple[str, dict]]]]:
     boss_deep = department(3, within=top)
     boss_leaf = department(4, within=top)
     label = busiest_label()
+    in_scope = Group.objects.filter(path__startswith=top.path).count()
+    print(f"  member page of {label.name}: {label.n} members; sub-administrator scope: {in_scope} groups", flush=True)
     base = "/console/groups"
     admin_urls = {
         "tree_page_department": (f"{base}/types/department/", {}),

@@ -47,7 +47,7 @@ def _settings_page(request, group: Group, *, status: int = 200, **forms):
             "move_form": forms.get("move_form") or MoveForm(),
             "order_form": forms.get("order_form") or OrderForm(),
             "delete_errors": forms.get("delete_errors") or [],
-            "parent_selected": [],
+            "parent_selected": _as_picked(request.POST.getlist("parent")) if request.method == "POST" else [],
         }
     )
     return render_console(request, "console/groups/node.html", context, section=SECTION, status=status)
@@ -190,6 +190,12 @@ def delete_view(request, node_uid: str):
     return redirect("console-groups-tree", key=group.type.key)
 
 
+def _as_picked(values) -> list[tuple[str, str, str]]:
+    """Submitted picker values shown back as they were sent (after an error), without
+    looking them up: a sub-administrator learns nothing about names outside the scope."""
+    return [(v, v, "") for v in list(dict.fromkeys(str(v) for v in values))[:PICKED_MAX]]
+
+
 def _picked_groups(group: Group) -> list[tuple[str, str, str]]:
     listed = group.visible_groups.select_related("type").order_by("name", "id")[:PICKED_MAX]
     return [(g.node_uid, g.name, g.type.name) for g in listed]
@@ -217,6 +223,13 @@ def visibility_view(request, node_uid: str):
             messages.success(request, _("The visibility was saved."))
             return redirect("console-groups-visibility", node_uid=group.node_uid)
     context = node_context(request, group, "visibility")
-    context.update({"form": form, "picked_groups": _picked_groups(group), "picked_users": _picked_users(group)})
+    if form.is_bound and form.errors:
+        picked_groups, picked_users = (
+            _as_picked(request.POST.getlist("node_scope")),
+            _as_picked(request.POST.getlist("user_scope")),
+        )
+    else:
+        picked_groups, picked_users = _picked_groups(group), _picked_users(group)
+    context.update({"form": form, "picked_groups": picked_groups, "picked_users": picked_users})
     status = 400 if form.errors else 200
     return render_console(request, "console/groups/visibility.html", context, section=SECTION, status=status)
