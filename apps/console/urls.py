@@ -10,4 +10,5 @@ urlpatterns = [
     path("pickers/users/", pickers.users_view, name="console-picker-users"),
     path("pickers/groups/", pickers.groups_view, name="console-picker-groups"),
     path("storage/", include("apps.console.storage.urls")),
+    path("groups/", include("apps.console.groups.urls")),
 ]
