@@ -12,4 +12,6 @@ urlpatterns = [
     path("sync/", include("apps.console.sync.urls")),
     path("subadmins/", include("apps.console.subadmins.urls")),
     path("audit/", include("apps.console.audit.urls")),
+    path("storage/", include("apps.console.storage.urls")),
+    path("groups/", include("apps.console.groups.urls")),
 ]
