@@ -17,6 +17,16 @@ def _optional_text(label, max_length: int, **kwargs) -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=max_length, **kwargs)
 
 
+# Fields the accounts serializers check (numbers, choices, addresses) are parsed as text here so
+# that every error comes from one place and all of them show at once.
+def _number(label) -> forms.CharField:
+    return forms.CharField(label=label, required=False, widget=forms.NumberInput)
+
+
+def _choice(label, choices) -> forms.CharField:
+    return forms.CharField(label=label, required=False, widget=forms.Select(choices=choices))
+
+
 class RegistrationForm(forms.Form):
     """The ``account`` section's switches: who may register and which code logins exist."""
 
@@ -39,14 +49,14 @@ class SecurityForm(forms.Form):
 
     PASSWORD_FIELDS = ("min_length", "min_upper", "min_lower", "min_letter", "min_digit", "min_special", "min_word")
 
-    min_length = forms.IntegerField(label=_("Minimum length"))
-    min_upper = forms.IntegerField(label=_("Minimum upper-case letters"))
-    min_lower = forms.IntegerField(label=_("Minimum lower-case letters"))
-    min_letter = forms.IntegerField(label=_("Minimum letters"))
-    min_digit = forms.IntegerField(label=_("Minimum digits"))
-    min_special = forms.IntegerField(label=_("Minimum special characters"))
-    min_word = forms.IntegerField(label=_("Minimum words"))
-    mfa_policy = forms.ChoiceField(label=_("Two-factor authentication"), choices=AccountConfig.MfaPolicy.choices)
+    min_length = _number(_("Minimum length"))
+    min_upper = _number(_("Minimum upper-case letters"))
+    min_lower = _number(_("Minimum lower-case letters"))
+    min_letter = _number(_("Minimum letters"))
+    min_digit = _number(_("Minimum digits"))
+    min_special = _number(_("Minimum special characters"))
+    min_word = _number(_("Minimum words"))
+    mfa_policy = _choice(_("Two-factor authentication"), AccountConfig.MfaPolicy.choices)
 
     def sections(self) -> dict:
         data = self.cleaned_data
@@ -59,29 +69,29 @@ class SecurityForm(forms.Form):
 class EmailSenderForm(forms.Form):
     section = "email_config"
 
-    vendor = forms.ChoiceField(label=_("Mail sender"), choices=EmailConfig.Vendor.choices, required=False)
+    vendor = _choice(_("Mail sender"), EmailConfig.Vendor.choices)
     host = _optional_text(_("SMTP host"), 255)
-    port = forms.IntegerField(label=_("Port"))
-    security = forms.ChoiceField(label=_("Connection security"), choices=EmailConfig.Security.choices)
+    port = _number(_("Port"))
+    security = _choice(_("Connection security"), EmailConfig.Security.choices)
     access_key = _optional_text(_("SMTP user"), 254)
     access_secret = _optional_text(
         _("SMTP password"), 1024, widget=forms.PasswordInput(render_value=False), help_text=KEEP_SECRET_HELP
     )
-    from_address = forms.EmailField(label=_("From address"), required=False)
+    from_address = _optional_text(_("From address"), 254)
     nickname = _optional_text(_("Sender name"), 64)
 
 
 class SmsSenderForm(forms.Form):
     section = "sms_config"
 
-    vendor = forms.ChoiceField(label=_("SMS sender"), choices=SmsConfig.Vendor.choices, required=False)
+    vendor = _choice(_("SMS sender"), SmsConfig.Vendor.choices)
     access_key = _optional_text(_("AccessKey ID"), 128)
     access_secret = _optional_text(
         _("AccessKey secret"), 1024, widget=forms.PasswordInput(render_value=False), help_text=KEEP_SECRET_HELP
     )
     signature = _optional_text(_("Signature (签名)"), 64)
     template_code = _optional_text(_("Template code (with a ${code} variable)"), 64)
-    endpoint = _optional_text(_("Endpoint"), 255)
+    endpoint = _optional_text(_("Endpoint"), 255, help_text=_("Blank: Aliyun's default endpoint."))
 
 
 class TestSendForm(forms.Form):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts import config, sources
 from apps.accounts.actions.config import send_test_message
+from apps.accounts.models import SmsConfig
 from apps.accounts.senders import SendFailed
 from apps.console.config.forms import EmailSenderForm, RegistrationForm, SecurityForm, SmsSenderForm, TestSendForm
 from apps.console.config.saving import initial_of, save_sections, secret_is_set
@@ -131,6 +132,8 @@ def sender_save_view(request, channel: str):
         values = dict(form.cleaned_data)
         if not values.get("access_secret"):
             values.pop("access_secret", None)  # blank keeps the stored secret
+        if "endpoint" in values and not values["endpoint"]:
+            values["endpoint"] = SmsConfig._meta.get_field("endpoint").default  # blank: Aliyun's own
         if save_sections(form, {form.section: values}, actor=request.user) is not None:
             messages.success(request, _("Sender settings saved."))
             return redirect("console-config-senders")
