@@ -70,7 +70,10 @@ def _page(request, *, form=None, issued=None, status: int = 200):
         "form": form or ServiceAccountForm(),
         "issued": issued,
     }
-    return render_settings(request, "console/config/ldap.html", context, page="ldap", status=status)
+    response = render_settings(request, "console/config/ldap.html", context, page="ldap", status=status)
+    if issued:
+        response["Cache-Control"] = "no-store"  # the secret must not linger in a cache or history
+    return response
 
 
 def _managed_app(request, uid: str):

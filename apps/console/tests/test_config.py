@@ -241,3 +241,10 @@ def test_preview_of_a_bad_colour_falls_back_and_says_why(admin_web):
                          _branding(color="url(x)", icon="javascript:alert(1)")).content.decode()  # fmt: skip
     assert 'data-colour="#006064"' in html and "Enter a hex colour" in html
     assert "javascript:" not in html
+
+
+def test_pages_are_translated_into_simplified_chinese(admin_web):
+    html = admin_web.get("/console/config/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "注册与登录" in html and "OIDC 签名密钥" in html
+    html = admin_web.get("/console/config/senders/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "发送测试邮件" in html and "留空则保留已保存的密钥" in html

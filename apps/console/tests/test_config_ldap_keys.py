@@ -34,7 +34,7 @@ def test_server_facts_with_copy_buttons(admin_web, settings):
 
 def test_create_shows_the_secret_once_and_stores_only_a_hash(admin_web, world, settings):
     response = admin_web.post("/console/config/ldap/service-accounts/", {"app": "wiki", "access_holders_only": "on"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     html = response.content.decode()
     secret = _secret(html)
     assert f"cn=wiki,ou=apps,{settings.LDAP_BASE_DN}" in html
