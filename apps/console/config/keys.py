@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.db.models import F
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +38,9 @@ def key_state(key: SigningKey, now: dt.datetime) -> tuple[str, dt.datetime | Non
 @console_view(PERM)
 def keys_view(request):
     # Active first, then the most recently retired; only kid, algorithm and dates are read.
-    rows = SigningKey.objects.only("id", "kid", "algorithm", "created", "retired").order_by("-retired", "-id")
+    rows = SigningKey.objects.only("id", "kid", "algorithm", "created", "retired").order_by(
+        F("retired").desc(nulls_first=True), "-id"
+    )
     page = paginate(rows, request.GET)
     now = timezone.now()
     keys = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.http import HttpResponse
 from django.test import Client
-from django.urls import path
+from django.urls import include, path
 
 from apps.accounts.models import AccountConfig, PasswordPolicy
 from apps.audit.models import Action, Event
@@ -19,16 +19,11 @@ from .conftest import sign_in
 pytestmark = pytest.mark.django_db
 
 
-def _project_urls():
-    from arkid.urls import urlpatterns
-
-    return urlpatterns
-
-
-# For the File storage link test: ROOT_URLCONF = this module.
+# For the File storage link test: ROOT_URLCONF = this module (the project's URLs by name, as
+# the console may not import the project's URL module, which mounts apps.ops).
 urlpatterns = [
     path("console/storage/", lambda request: HttpResponse("storage"), name="console-storage"),
-    *_project_urls(),
+    path("", include("arkid.urls")),
 ]
 
 PAGES = [

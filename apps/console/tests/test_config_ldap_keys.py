@@ -146,8 +146,10 @@ def test_rotate_retires_the_old_keys_and_is_audited(admin_web, world):
     assert SigningKey.objects.filter(retired__isnull=True).count() == 2  # RS256 and ES256
     event = Event.objects.get(action=Action.OAUTH_KEYS_ROTATED)
     assert event.actor == world["admin"] and event.detail["retired"] == 1
-    html = admin_web.get("/console/config/oidc-keys/").content.decode()
+    response = admin_web.get("/console/config/oidc-keys/")
+    html = response.content.decode()
     assert f'data-kid="{old}" data-state="retiring"' in html
+    assert [k["state"] for k in response.context["keys"]] == ["active", "active", "retiring"]  # active first
     assert old in keys.jwks().__repr__()  # still published
 
 
