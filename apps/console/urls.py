@@ -11,4 +11,5 @@ urlpatterns = [
     path("pickers/groups/", pickers.groups_view, name="console-picker-groups"),
     path("storage/", include("apps.console.storage.urls")),
     path("groups/", include("apps.console.groups.urls")),
+    path("config/", include("apps.console.config.urls")),
 ]
