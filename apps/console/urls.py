@@ -14,4 +14,5 @@ urlpatterns = [
     path("audit/", include("apps.console.audit.urls")),
     path("storage/", include("apps.console.storage.urls")),
     path("groups/", include("apps.console.groups.urls")),
+    path("config/", include("apps.console.config.urls")),
 ]
