@@ -106,6 +106,6 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["users"]
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+                _("This file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
             )
         return upload

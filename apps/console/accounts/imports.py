@@ -76,7 +76,7 @@ def run_job(job_id: int) -> None:
     actor: User | None = job.actor
     try:
         if actor is None or not user_queries.is_admin(actor):
-            raise ValidationError(_("Only administrators may import users."))
+            raise ValidationError(_("Only administrators may import accounts."))
         raw = bytes(job.payload)
         rows = csv_io.validate(csv_io.decode(raw))
         _advance(job, ImportJob.State.WRITING, row_count=len(rows))

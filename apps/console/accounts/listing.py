@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -20,6 +21,7 @@ from apps.core.exceptions import DomainError
 from apps.directory import csv_io
 from apps.directory import scope as directory_scope
 from apps.directory.actions import users as user_actions
+from apps.directory.models import Membership
 from apps.directory.queries import groups as group_queries
 from apps.directory.queries import users as user_queries
 
@@ -39,6 +41,12 @@ def _picker_selection(actor, node_uids: list[str]) -> list[tuple[str, str, str]]
     groups, _missing = group_queries.resolve_node_uids(node_uids)
     inside = [g for g in groups if directory_scope.can_manage_group(actor, g)]
     return [(g.node_uid, g.name, g.type.name) for g in inside]
+
+
+def with_group_names(users):
+    """The page's memberships in one prefetch, with only what the Groups column shows."""
+    memberships = Membership.objects.select_related("group").only("user_id", "group__name").order_by("group_id")
+    return users.prefetch_related(Prefetch("memberships", queryset=memberships, to_attr="listed_memberships"))
 
 
 def filtered_users(actor, params) -> tuple[FilterForm, object | None]:
@@ -64,7 +72,7 @@ def render_list(request, params, *, bulk_error: str = ""):
     page, sort = None, ""
     if users is not None:
         users, sort = sort_queryset(users, params, SORTS, "username")
-        page = paginate(user_queries.for_display(users), params)
+        page = paginate(with_group_names(users), params)
     context = {
         "form": form,
         "page": page,
@@ -116,7 +124,8 @@ def bulk_delete_view(request):
     try:
         users, unknown = user_queries.access_users_by_username(request.user, usernames, for_write=True)
         if unknown:
-            raise ValidationError(_("Unknown users or outside your scope: %(names)s.") % {"names": ", ".join(unknown)})
+            unknown_text = _("Unknown accounts or outside your scope: %(names)s.")
+            raise ValidationError(unknown_text % {"names": ", ".join(unknown)})
         with transaction.atomic():
             count = user_actions.bulk_delete_users(users, actor=request.user)
     except (ValidationError, DomainError) as exc:
