@@ -15,4 +15,5 @@ urlpatterns = [
     path("storage/", include("apps.console.storage.urls")),
     path("groups/", include("apps.console.groups.urls")),
     path("config/", include("apps.console.config.urls")),
+    path("accounts/", include("apps.console.accounts.urls")),
 ]
