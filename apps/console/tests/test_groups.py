@@ -399,3 +399,22 @@ def test_an_expansion_costs_the_same_queries_however_wide_the_level(admin_web, w
         child = create_test_group(f"Team {n}", uid=f"team{n}", parent=world["hq"])
         create_test_group(f"Sub {n}", uid=f"sub{n}", parent=child)
     assert expand_hq() == narrow
+
+
+def test_posts_need_the_csrf_token(world):
+    from django.test import Client
+
+    from apps.console.tests.conftest import PASSWORD
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["admin"])
+    assert PASSWORD  # the same admin the other tests sign in through the login page
+    assert client.post(f"{BASE}/node/d_eng/delete/").status_code == 403
+    assert Group.objects.filter(uid="eng").exists()
+
+
+def test_bad_order_input_is_a_400_with_the_message(admin_web, world):
+    bad = admin_web.post(f"{BASE}/node/d_sales/order/", {"direction": "sideways"})
+    assert bad.status_code == 400 and "sideways" in bad.content.decode()
+    root = admin_web.post(f"{BASE}/node/d_root/order/", {"direction": "up"})
+    assert root.status_code == 400
