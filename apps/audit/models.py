@@ -109,6 +109,11 @@ class Action(models.TextChoices):
     DIRECTORY_EXPORTED = "ops.directory_exported", _("Directory exported (backup)")
     DIRECTORY_IMPORTED = "ops.directory_imported", _("Directory imported (restore)")
 
+    # File storage: config, connection test, uploads (apps.storage)
+    STORAGE_CONFIG_UPDATED = "storage.config_updated", _("File storage settings changed")
+    STORAGE_TESTED = "storage.tested", _("File storage connection tested")
+    FILE_STORED = "storage.file_stored", _("File uploaded")
+
 
 class Outcome(models.TextChoices):
     SUCCESS = "success", _("Success")
