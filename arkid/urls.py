@@ -13,6 +13,7 @@ urlpatterns = [
     path("dingtalk/", include("apps.dingtalk.web_urls")),  # /dingtalk/login/inapp/ (in-app login page)
     path("oauth/", include("apps.oidc.urls")),
     path("console/", include("apps.console.urls")),  # the admin console (管理后台)
+    path("media/", include("apps.storage.urls")),  # uploaded files (avatars), local disk or S3
     re_path(r"^\.well-known/openid-configuration/?$", DiscoveryView.as_view(), name="openid-configuration"),
     path("", include("apps.portal.urls")),  # the end-user portal (工作台), last: it owns "/"
 ]

@@ -7,20 +7,20 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.portal.web import errors_into_form
 
 GRANT_CHOICES = (
-    ("authorization_code", _("Authorization code")),
-    ("refresh_token", _("Refresh token")),
-    ("client_credentials", _("Client credentials")),
-    ("password", _("Password")),
-    ("device_code", _("Device code")),
+    ("authorization_code", pgettext_lazy("console apps", "Authorization code")),
+    ("refresh_token", pgettext_lazy("console apps", "Refresh token")),
+    ("client_credentials", pgettext_lazy("console apps", "Client credentials")),
+    ("password", pgettext_lazy("console apps", "Password")),
+    ("device_code", pgettext_lazy("console apps", "Device code")),
 )
 CLIENT_TYPES = (
-    ("confidential", _("Confidential (server-side, has a secret)")),
-    ("public", _("Public (PKCE, no secret)")),
+    ("confidential", pgettext_lazy("console apps", "Confidential (server-side, has a secret)")),
+    ("public", pgettext_lazy("console apps", "Public (PKCE, no secret)")),
 )
 ALGORITHMS = (("RS256", "RS256"), ("ES256", "ES256"))
 URI_LINES_MAX = 50
@@ -34,7 +34,9 @@ def _site_or_http_url(value: str) -> None:
     try:
         _HTTP_URL(value)
     except ValidationError:
-        raise ValidationError(_("Enter an http(s) URL or a path starting with /.")) from None
+        raise ValidationError(
+            pgettext_lazy("console apps", "Enter an http(s) URL or a path starting with /.")
+        ) from None
 
 
 class UriLinesField(forms.CharField):
@@ -50,12 +52,14 @@ class UriLinesField(forms.CharField):
         if self.required and not value:
             raise ValidationError(self.error_messages["required"], code="required")
         if len(value) > URI_LINES_MAX:
-            raise ValidationError(_("At most %(n)d URLs.") % {"n": URI_LINES_MAX})
+            raise ValidationError(pgettext_lazy("console apps", "At most %(n)d URLs.") % {"n": URI_LINES_MAX})
         for uri in value:
             try:
                 _HTTP_URL(uri)
             except ValidationError:
-                raise ValidationError(_("%(uri)s is not an http(s) URL.") % {"uri": uri[:200]}) from None
+                raise ValidationError(
+                    pgettext_lazy("console apps", "%(uri)s is not an http(s) URL.") % {"uri": uri[:200]}
+                ) from None
 
     def prepare_value(self, value):
         return "\n".join(value) if isinstance(value, list | tuple) else value
@@ -65,46 +69,72 @@ class AppForm(forms.Form):
     """An app's fields and protocols. The OAuth and LDAP settings are flat ``oauth_*`` and
     ``ldap_*`` fields so each gets its own inline error."""
 
-    name = forms.CharField(label=_("Name"), max_length=255)
+    name = forms.CharField(label=pgettext_lazy("console apps", "Name"), max_length=255)
     uid = forms.CharField(
-        label=_("UID"),
+        label=pgettext_lazy("console apps", "UID"),
         max_length=64,
         required=False,
-        help_text=_("Lower-case letters, digits and '-'; made from the name when empty. It cannot change later."),
+        help_text=pgettext_lazy(
+            "console apps", "Lower-case letters, digits and '-'; made from the name when empty. It cannot change later."
+        ),
     )
-    logo = forms.CharField(label=_("Logo URL"), max_length=512, required=False, validators=[_site_or_http_url])
-    index = forms.CharField(label=_("Home URL"), max_length=1024, required=False, validators=[_site_or_http_url])
+    logo = forms.CharField(
+        label=pgettext_lazy("console apps", "Logo URL"), max_length=512, required=False, validators=[_site_or_http_url]
+    )
+    index = forms.CharField(
+        label=pgettext_lazy("console apps", "Home URL"), max_length=1024, required=False, validators=[_site_or_http_url]
+    )
     remark = forms.CharField(
-        label=_("Remark"), max_length=10000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("console apps", "Remark"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
-    allow_any_user = forms.BooleanField(label=_("Every active user may use it (unless denied)"), required=False)
+    allow_any_user = forms.BooleanField(
+        label=pgettext_lazy("console apps", "Every active user may use it (unless denied)"), required=False
+    )
 
-    use_oauth = forms.BooleanField(label=_("OAuth 2.0 / OpenID Connect"), required=False)
+    use_oauth = forms.BooleanField(label=pgettext_lazy("console apps", "OAuth 2.0 / OpenID Connect"), required=False)
     oauth_client_type = forms.ChoiceField(
-        label=_("Client type"), choices=CLIENT_TYPES, initial="confidential", required=False
+        label=pgettext_lazy("console apps", "Client type"), choices=CLIENT_TYPES, initial="confidential", required=False
     )
     oauth_grant_types = forms.MultipleChoiceField(
-        label=_("Grant types"),
+        label=pgettext_lazy("console apps", "Grant types"),
         choices=GRANT_CHOICES,
         required=False,
         initial=["authorization_code", "refresh_token"],
         widget=forms.CheckboxSelectMultiple,
     )
-    oauth_redirect_uris = UriLinesField(label=_("Redirect URIs (one per line)"), required=False)
-    oauth_post_logout_redirect_uris = UriLinesField(label=_("Post-logout redirect URIs (one per line)"), required=False)
-    oauth_skip_authorization = forms.BooleanField(label=_("Skip the consent screen (trusted app)"), required=False)
+    oauth_redirect_uris = UriLinesField(
+        label=pgettext_lazy("console apps", "Redirect URIs (one per line)"), required=False
+    )
+    oauth_post_logout_redirect_uris = UriLinesField(
+        label=pgettext_lazy("console apps", "Post-logout redirect URIs (one per line)"), required=False
+    )
+    oauth_skip_authorization = forms.BooleanField(
+        label=pgettext_lazy("console apps", "Skip the consent screen (trusted app)"), required=False
+    )
     oauth_algorithm = forms.ChoiceField(
-        label=_("ID token algorithm"), choices=ALGORITHMS, initial="RS256", required=False
+        label=pgettext_lazy("console apps", "ID token algorithm"), choices=ALGORITHMS, initial="RS256", required=False
     )
     oauth_backchannel_logout_uri = forms.CharField(
-        label=_("Back-channel logout URI"), max_length=1024, required=False, validators=[_HTTP_URL]
+        label=pgettext_lazy("console apps", "Back-channel logout URI"),
+        max_length=1024,
+        required=False,
+        validators=[_HTTP_URL],
     )
-    oauth_allow_implicit = forms.BooleanField(label=_("Also allow the implicit grant"), required=False)
+    oauth_allow_implicit = forms.BooleanField(
+        label=pgettext_lazy("console apps", "Also allow the implicit grant"), required=False
+    )
 
-    use_ldap = forms.BooleanField(label=_("LDAP"), required=False)
-    ldap_access_holders_only = forms.BooleanField(label=_("The app sees only users who may use it"), required=False)
+    use_ldap = forms.BooleanField(label=pgettext_lazy("console apps", "LDAP"), required=False)
+    ldap_access_holders_only = forms.BooleanField(
+        label=pgettext_lazy("console apps", "The app sees only users who may use it"), required=False
+    )
 
-    use_http = forms.BooleanField(label=_("HTTP (login API and token check)"), required=False)
+    use_http = forms.BooleanField(
+        label=pgettext_lazy("console apps", "HTTP (login API and token check)"), required=False
+    )
 
     BASIC = ("name", "uid", "logo", "index", "remark", "allow_any_user")
     OAUTH = (
@@ -123,7 +153,7 @@ class AppForm(forms.Form):
         self.editing = editing
         if editing:
             self.fields["uid"].disabled = True  # the uid is part of permission uids
-            self.fields["uid"].help_text = _("The uid cannot change.")
+            self.fields["uid"].help_text = pgettext_lazy("console apps", "The uid cannot change.")
 
     def fields_of(self, names) -> list:
         return [self[name] for name in names]
@@ -204,28 +234,36 @@ def errors_into_app_form(form: AppForm, exc: Exception) -> None:
 
 
 class PermissionForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=255)
+    name = forms.CharField(label=pgettext_lazy("console apps", "Name"), max_length=255)
     action = forms.CharField(
-        label=_("ID"),
+        label=pgettext_lazy("console apps", "ID"),
         max_length=64,
         required=False,
-        help_text=_("Lower-case letters and digits; made from the name when empty."),
+        help_text=pgettext_lazy("console apps", "Lower-case letters and digits; made from the name when empty."),
     )
 
 
 class RenamePermissionForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=255)
+    name = forms.CharField(label=pgettext_lazy("console apps", "Name"), max_length=255)
 
 
 OWNERS_MAX = 500  # per submission: a bulk change, not a way to push the whole directory at once
-STATUS_CHOICES = (("1", _("Grant (white list)")), ("-1", _("Deny (black list)")), ("0", _("Remove (inherit)")))
+STATUS_CHOICES = (
+    ("1", pgettext_lazy("console apps", "Grant (white list)")),
+    ("-1", pgettext_lazy("console apps", "Deny (black list)")),
+    ("0", pgettext_lazy("console apps", "Remove (inherit)")),
+)
 
 
 class OwnersForm(forms.Form):
     """Bulk-set one status for the picked users and groups (the API's ``owner`` PATCH)."""
 
     status = forms.TypedChoiceField(
-        label=_("Status"), choices=STATUS_CHOICES, coerce=int, initial="1", widget=forms.RadioSelect
+        label=pgettext_lazy("console apps", "Status"),
+        choices=STATUS_CHOICES,
+        coerce=int,
+        initial="1",
+        widget=forms.RadioSelect,
     )
     users = forms.MultipleChoiceField(required=False)  # choices are whatever the picker sent
     groups = forms.MultipleChoiceField(required=False)
@@ -241,7 +279,9 @@ class OwnersForm(forms.Form):
         if self.errors:
             return data
         if not data.get("users") and not data.get("groups"):
-            raise ValidationError(_("Pick at least one user or group."))
+            raise ValidationError(pgettext_lazy("console apps", "Pick at least one user or group."))
         if len(data.get("users", [])) + len(data.get("groups", [])) > OWNERS_MAX:
-            raise ValidationError(_("At most %(n)d users and groups at a time.") % {"n": OWNERS_MAX})
+            raise ValidationError(
+                pgettext_lazy("console apps", "At most %(n)d users and groups at a time.") % {"n": OWNERS_MAX}
+            )
         return data

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.console.applications.forms import OwnersForm, PermissionForm, RenamePermissionForm
@@ -76,7 +76,7 @@ def perms_view(request, uid: str):
             except (ValidationError, DomainError) as exc:
                 errors_into_form(form, exc)
             else:
-                messages.success(request, _("Permission %(uid)s created.") % {"uid": perm.uid})
+                messages.success(request, pgettext("console apps", "Permission %(uid)s created.") % {"uid": perm.uid})
                 return redirect("console-app-perms", uid=app.uid)
         return _perms_page(request, app, form, status=400)
     return _perms_page(request, app, PermissionForm())
@@ -93,7 +93,7 @@ def perm_rename_view(request, uid: str, perm_uid: str):
         except (ValidationError, DomainError) as exc:
             errors_into_form(form, exc)
         else:
-            messages.success(request, _("Permission renamed."))
+            messages.success(request, pgettext("console apps", "Permission renamed."))
             return redirect("console-app-perm", uid=app.uid, perm_uid=perm.uid)
     return _owners_page(request, app, perm, OwnersForm(), rename_form=form, status=400)
 
@@ -107,7 +107,7 @@ def perm_delete_view(request, uid: str, perm_uid: str):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("console-app-perm", uid=app.uid, perm_uid=perm.uid)
-    messages.success(request, _("Permission %(uid)s deleted.") % {"uid": perm_uid})
+    messages.success(request, pgettext("console apps", "Permission %(uid)s deleted.") % {"uid": perm_uid})
     return redirect("console-app-perms", uid=app.uid)
 
 
@@ -151,10 +151,14 @@ def _resolve_owners(actor, usernames: list[str], node_uids: list[str]):
     (worded like "unknown", so nothing outside the scope is revealed) otherwise."""
     users, missing_users = resolve_usernames(usernames)
     if missing_users:
-        raise ValidationError({"users": [_("Unknown users: %(names)s.") % {"names": ", ".join(missing_users)}]})
+        raise ValidationError(
+            {"users": [pgettext("console apps", "Unknown users: %(names)s.") % {"names": ", ".join(missing_users)}]}
+        )
     groups, missing_groups = resolve_node_uids(node_uids)
     if missing_groups:
-        raise ValidationError({"groups": [_("Unknown groups: %(uids)s.") % {"uids": ", ".join(missing_groups)}]})
+        raise ValidationError(
+            {"groups": [pgettext("console apps", "Unknown groups: %(uids)s.") % {"uids": ", ".join(missing_groups)}]}
+        )
     # The API's rule (apps.permissions.api.perms.check_owner_scope): users the actor may
     # change and groups in their scope; administrators reach everyone.
     require_users_in_scope(actor, users, field="users", for_write=True)
@@ -183,7 +187,7 @@ def perm_view(request, uid: str, perm_uid: str):
         except (ValidationError, DomainError) as exc:
             errors_into_form(form, exc)
         else:
-            messages.success(request, _("%(n)d owner(s) changed.") % {"n": len(changes)})
+            messages.success(request, pgettext("console apps", "%(n)d owner(s) changed.") % {"n": len(changes)})
             return redirect("console-app-perm", uid=app.uid, perm_uid=perm.uid)
     return _owners_page(request, app, perm, form, status=400)
 

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.console.applications.forms import AppForm, errors_into_app_form, initial_for
@@ -79,7 +79,9 @@ def create_view(request):
             except (ValidationError, DomainError) as exc:
                 errors_into_app_form(form, exc)
             else:
-                return _secret_or_redirect(request, app, one_time, _("App %(name)s created.") % {"name": app.name})
+                return _secret_or_redirect(
+                    request, app, one_time, pgettext("console apps", "App %(name)s created.") % {"name": app.name}
+                )
         return _render(request, "form.html", {"form": form, "creating": True}, status=400)
     return _render(request, "form.html", {"form": AppForm(), "creating": True})
 
@@ -99,7 +101,9 @@ def edit_view(request, uid: str):
             except (ValidationError, DomainError) as exc:
                 errors_into_app_form(form, exc)
             else:
-                return _secret_or_redirect(request, app, one_time, _("App %(name)s saved.") % {"name": app.name})
+                return _secret_or_redirect(
+                    request, app, one_time, pgettext("console apps", "App %(name)s saved.") % {"name": app.name}
+                )
         return _render(request, "form.html", {"form": form, "app": app}, status=400)
     form = AppForm(initial=initial_for(app, configs), editing=True)
     return _render(request, "form.html", {"form": form, "app": app})
@@ -117,9 +121,11 @@ def interface_details(app, configs: dict) -> list[dict]:
         detail = handler.detail(app, configs[key])
         facts = []
         if detail.get("client_id"):
-            facts.append({"key": "client_id", "name": _("Client ID"), "value": detail["client_id"]})
+            facts.append(
+                {"key": "client_id", "name": pgettext("console apps", "Client ID"), "value": detail["client_id"]}
+            )
         if detail.get("bind_dn"):
-            facts.append({"key": "bind_dn", "name": _("Bind DN"), "value": detail["bind_dn"]})
+            facts.append({"key": "bind_dn", "name": pgettext("console apps", "Bind DN"), "value": detail["bind_dn"]})
         facts += detail.get("more_detail", [])
         has_secret = key == "ldap_app" or (key == "oauth_app" and detail.get("client_type") != "public")
         sections.append(
@@ -165,15 +171,18 @@ def _secret_or_redirect(request, app, one_time: dict, message: str):
 def rotate_view(request, uid: str, protocol: str):
     app = app_queries.access_app(request.user, uid)
     configs = _configs(app)
-    if protocol not in ROTATABLE or protocol not in configs:
-        raise Http404("No such protocol.")
+    rotatable = {section["key"] for section in interface_details(app, configs) if section["rotatable"]}
+    if protocol not in rotatable:  # not used by the app, or without a secret (a public client)
+        raise Http404("No secret to rotate.")
     config = {**configs[protocol], "rotate_secret": True}
     try:
         app, one_time = app_actions.update_app(app, actor=request.user, fields={}, protocols={protocol: config})
     except (ValidationError, DomainError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("console-app-detail", uid=app.uid)
-    return _secret_or_redirect(request, app, one_time, _("A new secret was issued; the old one no longer works."))
+    return _secret_or_redirect(
+        request, app, one_time, pgettext("console apps", "A new secret was issued; the old one no longer works.")
+    )
 
 
 @require_POST
@@ -181,5 +190,5 @@ def rotate_view(request, uid: str, protocol: str):
 def delete_view(request, uid: str):
     app = app_queries.access_app(request.user, uid)
     app_actions.delete_app(app, actor=request.user)
-    messages.success(request, _("App %(name)s deleted.") % {"name": app.name})
+    messages.success(request, pgettext("console apps", "App %(name)s deleted.") % {"name": app.name})
     return redirect("console-apps")

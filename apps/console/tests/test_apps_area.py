@@ -351,3 +351,70 @@ def test_pages_are_translated_to_simplified_chinese(admin_web, world):
     admin_web.post("/console/apps/_new/", {**OAUTH})
     detail = admin_web.get("/console/apps/mail/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "接口详情" in detail and "轮换密钥" in detail
+
+
+# --- scale: a page costs the same number of queries however many rows there are ------------
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_list_and_result_pages_cost_constant_queries(admin_web, world):
+    from apps.directory.tests.factories import add_member, create_test_user
+
+    for n in range(3):
+        create_app(actor=world["admin"], name=f"Few {n}", uid=f"few{n}", protocols={"http_app": {}})
+    admin_web.post("/console/apps/wiki/perms/app_wiki_access/", {"status": "1", "groups": ["d_sales"]})
+    few_apps = _queries(admin_web, "/console/apps/")
+    few_holders = _queries(admin_web, "/console/apps/wiki/perms/app_wiki_access/holders/")
+    for n in range(15):
+        create_app(actor=world["admin"], name=f"More {n}", uid=f"more{n}", protocols={"http_app": {}})
+        add_member(world["east"], create_test_user(f"member{n}"))
+    assert _queries(admin_web, "/console/apps/") == few_apps
+    assert _queries(admin_web, "/console/apps/wiki/perms/app_wiki_access/holders/") == few_holders
+
+
+def test_admin_input_is_escaped_and_unsafe_urls_are_not_linked(admin_web, world):
+    create_app(
+        actor=world["admin"],
+        name="<script>alert(1)</script>",
+        uid="evil",
+        logo="javascript:alert(1)",
+        index="javascript:alert(2)",
+    )
+    for url in ("/console/apps/", "/console/apps/evil/", "/console/apps/evil/edit/"):
+        page = admin_web.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page, url
+        assert 'src="javascript:' not in page and 'href="javascript:' not in page, url
+
+
+def test_adding_ldap_later_shows_its_secret_once(admin_web, world):
+    response = admin_web.post("/console/apps/wiki/edit/", {"name": "Wiki", "use_ldap": "on"})
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    secret = response.context["one_time"]["ldap_app"]["secret"]
+    assert secret in response.content.decode()
+    # Saving again does not issue a new one, and nothing shows the old one.
+    response = admin_web.post("/console/apps/wiki/edit/", {"name": "Wiki", "use_ldap": "on"})
+    assert response.status_code == 302
+    assert secret not in admin_web.get("/console/apps/wiki/").content.decode()
+    response = admin_web.post("/console/apps/wiki/rotate/ldap_app/")
+    assert response.context["one_time"]["ldap_app"]["secret"] != secret
+
+
+def test_a_public_client_has_no_secret_to_show_or_rotate(admin_web, world):
+    response = admin_web.post("/console/apps/_new/", {**OAUTH, "oauth_client_type": "public"})
+    assert response.status_code == 302
+    detail = admin_web.get("/console/apps/mail/").content.decode()
+    assert Application.objects.get(app__uid="mail").client_id in detail
+    assert "/console/apps/mail/rotate/oauth_app/" not in detail
+    # Public clients cannot use client credentials: the handler's rule, shown on the field.
+    data = {**OAUTH, "uid": "mail2", "oauth_client_type": "public", "oauth_grant_types": ["client_credentials"]}
+    response = admin_web.post("/console/apps/_new/", data)
+    assert response.status_code == 400 and "oauth_grant_types" in response.context["form"].errors
+    assert admin_web.post("/console/apps/mail/rotate/oauth_app/").status_code == 404

@@ -101,6 +101,10 @@ def test_admin_creates_an_oauth_app_and_grants_it_to_a_group(page, people):
     page.goto(f"{page.base}/console/apps/")
     expect(page.locator("tr[data-app='chat']")).to_be_visible()
     shot(page, "console-apps-list")
+    page.fill("#app-q", "zzz")  # search as you type (htmx swaps the table)
+    expect(page.locator("tr[data-app='chat']")).to_have_count(0)
+    page.fill("#app-q", "cha")
+    expect(page.locator("tr[data-app='chat']")).to_be_visible()
     sign_out(page)
 
     # Olga, in Operations, now finds the app in her portal.
