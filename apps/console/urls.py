@@ -16,4 +16,5 @@ urlpatterns = [
     path("groups/", include("apps.console.groups.urls")),
     path("config/", include("apps.console.config.urls")),
     path("accounts/", include("apps.console.accounts.urls")),
+    path("apps/", include("apps.console.applications.urls")),
 ]
