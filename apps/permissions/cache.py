@@ -8,6 +8,10 @@ A result is stored under ``perm:r:<user uuid>:<perm uuid>:<any>:<perm version>:<
 - ``<any>`` is the app's ``allow_any_user`` flag as the engine saw it, so toggling it never
   serves a stale answer even if the writer forgets to bump.
 
+The *epoch* (``perm:epoch``) is bumped by all of the above, by every write to an app or its
+permissions and by every change of a user: whole answers of the token check
+(apps.permissions.answers) depend on all of those at once, so they are checked against it.
+
 Results are cached only when every process shares the cache (settings.SHARED_CACHE, i.e.
 Redis): a bump in one process must reach all. Bumping makes every older key unreachable at
 once (they expire by TTL). The user's own
@@ -24,10 +28,13 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
+from apps.directory.models import User
 from apps.directory.signals import tree_changed
 
 TREE_KEY = "perm:tree"
+EPOCH_KEY = "perm:epoch"
 RESULT_TTL = 24 * 3600
 
 
@@ -61,16 +68,51 @@ def _versions(keys: list[str]) -> list[int]:
 
 def _bump_now_and_on_commit(key: str) -> None:
     _incr(key)
+    if _commit_bump_pending(key):
+        return
     transaction.on_commit(lambda: _incr(key))
 
 
+def _commit_bump_pending(key: str) -> bool:
+    """Whether the current transaction already bumps ``key`` on commit (and note that it will
+    now): a bulk write (a CSV import saving thousands of users) needs one bump at commit, not
+    one callback per row. Django replaces ``run_on_commit`` with a new list on commit and on
+    rollback (of a savepoint too), so a note made for an earlier list never applies."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:  # on_commit runs at once
+        return False
+    hooks = connection.run_on_commit
+    noted = getattr(connection, "_perm_cache_commit_bumps", None)
+    if noted is None or noted[0] is not hooks:
+        noted = (hooks, set())
+        connection._perm_cache_commit_bumps = noted
+    if key in noted[1]:
+        return True
+    noted[1].add(key)
+    return False
+
+
 def bump_perms(perm_ids) -> None:
-    for perm_id in set(perm_ids):
+    perm_ids = set(perm_ids)
+    for perm_id in perm_ids:
         _bump_now_and_on_commit(_perm_key(perm_id))
+    if perm_ids:
+        bump_epoch()
 
 
 def bump_tree() -> None:
     _bump_now_and_on_commit(TREE_KEY)
+    bump_epoch()
+
+
+def bump_epoch() -> None:
+    """Invalidate every cached answer of the token check (see apps.permissions.answers)."""
+    _bump_now_and_on_commit(EPOCH_KEY)
+
+
+def epoch() -> int:
+    """The current epoch; read it *before* the data an answer is computed from."""
+    return _versions([EPOCH_KEY])[0]
 
 
 def result_key(user, perm, allow_any: bool) -> str:
@@ -140,11 +182,30 @@ def forget_app(app_uid: str) -> None:
     key = _app_key(app_uid)
     _mark_app(key)
     transaction.on_commit(lambda: _mark_app(key))
+    bump_epoch()
 
 
 def _on_tree_changed(sender, **kwargs) -> None:
     # The signal itself is sent at once and on commit by the directory, so bump only once here.
     _incr(TREE_KEY)
+    _incr(EPOCH_KEY)
+
+
+# Saves that only record activity change nothing an answer holds or depends on.
+_ACTIVITY_FIELDS = frozenset({"last_login", "last_active_time"})
+
+
+def _on_user_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    # A cached answer holds the user's profile and was decided on their active and admin flags.
+    if update_fields is not None and set(update_fields) <= _ACTIVITY_FIELDS:
+        return
+    bump_epoch()
+
+
+def _on_user_deleted(sender, **kwargs) -> None:
+    bump_epoch()
 
 
 tree_changed.connect(_on_tree_changed, dispatch_uid="permissions.cache.tree_changed")
+post_save.connect(_on_user_saved, sender=User, dispatch_uid="permissions.cache.user_saved")
+post_delete.connect(_on_user_deleted, sender=User, dispatch_uid="permissions.cache.user_deleted")
