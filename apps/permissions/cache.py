@@ -115,21 +115,32 @@ def epoch() -> int:
     return _versions([EPOCH_KEY])[0]
 
 
-def result_key(user, perm, allow_any: bool) -> str:
+def perm_versions(perm_ids: list[int]) -> tuple[list[int], int]:
+    """The versions of these permissions and the tree version, in one round trip to the cache.
+    Read them *before* the data a result is computed from."""
+    versions = _versions([_perm_key(pk) for pk in perm_ids] + [TREE_KEY])
+    return versions[:-1], versions[-1]
+
+
+def result_key(user, perm_uuid, allow_any: bool, perm_version: int, tree_version: int) -> str:
     """Keyed by uuids, not primary keys, so a reused id (SQLite) never meets an old result."""
-    perm_version, tree_version = _versions([_perm_key(perm.pk), TREE_KEY])
-    return f"perm:r:{user.uuid.hex}:{perm.uuid.hex}:{int(allow_any)}:{perm_version}:{tree_version}"
+    return f"perm:r:{user.uuid.hex}:{perm_uuid.hex}:{int(allow_any)}:{perm_version}:{tree_version}"
 
 
-def result_keys(user, perms: list[tuple[int, object, bool]]) -> list[str]:
-    """:func:`result_key` for several (perm id, perm uuid, allow_any) at once: one round trip
-    to the cache for all their versions instead of one per permission."""
-    versions = _versions([_perm_key(pk) for pk, _uuid, _any in perms] + [TREE_KEY])
-    tree_version = versions[-1]
-    return [
-        f"perm:r:{user.uuid.hex}:{uuid.hex}:{int(allow_any)}:{version}:{tree_version}"
-        for (_pk, uuid, allow_any), version in zip(perms, versions, strict=False)
-    ]
+# What a result is computed from, cached too, so the first check after a change (a grant on a
+# top-level group makes every user's result of that permission stale at once) needs no query:
+# the user's groups with their paths, under the tree version, and the permission's explicit
+# statuses, under its version and the tree version (a deleted group's statuses go with it).
+GROUPS_TTL = 3600
+STATUSES_TTL = 3600
+
+
+def groups_key(user, tree_version: int) -> str:
+    return f"perm:g:{user.uuid.hex}:{tree_version}"
+
+
+def statuses_key(perm_uuid, perm_version: int, tree_version: int) -> str:
+    return f"perm:s:{perm_uuid.hex}:{perm_version}:{tree_version}"
 
 
 def get(key: str):
@@ -140,9 +151,9 @@ def get_many(keys: list[str]) -> dict:
     return cache.get_many(keys) if settings.SHARED_CACHE else {}
 
 
-def put(key: str, value: bool) -> None:
+def put(key: str, value, timeout: int = RESULT_TTL) -> None:
     if settings.SHARED_CACHE:  # a per-process cache would miss other processes' bumps
-        cache.set(key, value, timeout=RESULT_TTL)
+        cache.set(key, value, timeout=timeout)
 
 
 # The token check's list of each app's permissions (apps.permissions.queries.token_check),
