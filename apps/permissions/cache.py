@@ -28,10 +28,11 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 
-from apps.directory.models import User
+from apps.directory.models import Group, User
 from apps.directory.signals import tree_changed
+from apps.permissions.models import Permission, PermissionStatus
 
 TREE_KEY = "perm:tree"
 EPOCH_KEY = "perm:epoch"
@@ -98,6 +99,10 @@ def bump_perms(perm_ids) -> None:
         _bump_now_and_on_commit(_perm_key(perm_id))
     if perm_ids:
         bump_epoch()
+    # After the bumps: on commit, callbacks run in the order they were added.
+    primed = [pk for pk in sorted(perm_ids) if not _commit_bump_pending(f"prime:{pk}")][:PRIMED_MAX]
+    if primed:
+        transaction.on_commit(lambda: _prime_statuses(primed))
 
 
 def bump_tree() -> None:
@@ -130,17 +135,49 @@ def result_key(user, perm_uuid, allow_any: bool, perm_version: int, tree_version
 # What a result is computed from, cached too, so the first check after a change (a grant on a
 # top-level group makes every user's result of that permission stale at once) needs no query:
 # the user's groups with their paths, under the tree version, and the permission's explicit
-# statuses, under its version and the tree version (a deleted group's statuses go with it).
+# statuses, under its version. A writer stores the new statuses on commit (prime_statuses),
+# so after an administrator's grant not even the first check reads them.
 GROUPS_TTL = 3600
 STATUSES_TTL = 3600
+# Above this many explicit statuses a permission's statuses are not cached as a whole (every
+# first check would read them all): the check queries the user's own and their groups' ones.
+STATUSES_CACHED_MAX = 1000
+TOO_MANY = "too-many"
+PRIMED_MAX = 20  # permissions whose statuses a writer stores on commit; a bulk write leaves the rest
 
 
 def groups_key(user, tree_version: int) -> str:
     return f"perm:g:{user.uuid.hex}:{tree_version}"
 
 
-def statuses_key(perm_uuid, perm_version: int, tree_version: int) -> str:
-    return f"perm:s:{perm_uuid.hex}:{perm_version}:{tree_version}"
+def statuses_key(perm_uuid, perm_version: int) -> str:
+    return f"perm:s:{perm_uuid.hex}:{perm_version}"
+
+
+def load_statuses(perm_id: int) -> tuple[dict, dict] | str:
+    """({user uuid: status}, {group id: status}) of every explicit status of a permission in one
+    query, or TOO_MANY. Users by uuid: an id SQLite hands out again never inherits a status."""
+    rows = list(
+        PermissionStatus.objects.filter(perm_id=perm_id).values_list("user__uuid", "group_id", "status")[
+            : STATUSES_CACHED_MAX + 1
+        ]
+    )
+    if len(rows) > STATUSES_CACHED_MAX:
+        return TOO_MANY
+    users = {user_uuid: status for user_uuid, _group, status in rows if user_uuid is not None}
+    groups = {group_id: status for _user, group_id, status in rows if group_id is not None}
+    return users, groups
+
+
+def _prime_statuses(perm_ids: list[int]) -> None:
+    # On commit, after the version bump: read the version first, then the committed statuses,
+    # as a reader does (a later writer's bump retires the entry if it raced).
+    if not settings.SHARED_CACHE:
+        return
+    uuids = dict(Permission.objects.filter(pk__in=perm_ids).values_list("id", "uuid"))
+    versions, _tree = perm_versions(list(uuids))
+    for (perm_id, perm_uuid), version in zip(uuids.items(), versions, strict=True):
+        put(statuses_key(perm_uuid, version), load_statuses(perm_id), timeout=STATUSES_TTL)
 
 
 def get(key: str):
@@ -217,6 +254,13 @@ def _on_user_deleted(sender, **kwargs) -> None:
     bump_epoch()
 
 
+def _on_group_deleted(sender, instance, **kwargs) -> None:
+    # Its statuses go with it (a cascade, no status write): bump their permissions, so cached
+    # statuses never name a deleted group (SQLite may hand its id out again).
+    bump_perms(PermissionStatus.objects.filter(group_id=instance.pk).values_list("perm_id", flat=True))
+
+
 tree_changed.connect(_on_tree_changed, dispatch_uid="permissions.cache.tree_changed")
 post_save.connect(_on_user_saved, sender=User, dispatch_uid="permissions.cache.user_saved")
 post_delete.connect(_on_user_deleted, sender=User, dispatch_uid="permissions.cache.user_deleted")
+pre_delete.connect(_on_group_deleted, sender=Group, dispatch_uid="permissions.cache.group_deleted")

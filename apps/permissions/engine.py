@@ -86,12 +86,6 @@ def _up_ids(groups: list[tuple[int, str]]) -> set[int]:
     return {pk for _, path in groups for pk in _ids_in_path(path)}
 
 
-# Above this many explicit statuses a permission's statuses are not cached as a whole (every
-# first check would read them all): the check queries the user's own and their groups' ones.
-STATUSES_CACHED_MAX = 1000
-_TOO_MANY = "too-many"
-
-
 @dataclass(frozen=True)
 class Versions:
     """The cache versions read *before* the data a result is computed from (see cache.py)."""
@@ -109,21 +103,6 @@ def _statuses_from_db(user: User, perm: Permission, groups: list[tuple[int, str]
     return own, explicit
 
 
-def _all_statuses(perm: Permission) -> tuple[dict, dict] | str:
-    """({user uuid: status}, {group id: status}) of every explicit status of the permission in
-    one query, or _TOO_MANY. Users by uuid: an id SQLite reuses must never inherit a status."""
-    rows = list(
-        PermissionStatus.objects.filter(perm=perm).values_list("user__uuid", "group_id", "status")[
-            : STATUSES_CACHED_MAX + 1
-        ]
-    )
-    if len(rows) > STATUSES_CACHED_MAX:
-        return _TOO_MANY
-    users = {user_uuid: status for user_uuid, _group, status in rows if user_uuid is not None}
-    groups = {group_id: status for _user, group_id, status in rows if group_id is not None}
-    return users, groups
-
-
 def _inputs(user: User, perm: Permission, versions: Versions | None) -> tuple[int | None, list, dict]:
     """(own status, the user's (group id, path) list, {group id: status}) for a result. With
     ``versions`` the user's groups and the permission's statuses come from the cache when
@@ -133,7 +112,7 @@ def _inputs(user: User, perm: Permission, versions: Versions | None) -> tuple[in
         own, explicit = _statuses_from_db(user, perm, groups)
         return own, groups, explicit
     groups_key = cache.groups_key(user, versions.tree)
-    statuses_key = cache.statuses_key(perm.uuid, versions.perm, versions.tree)
+    statuses_key = cache.statuses_key(perm.uuid, versions.perm)
     found = cache.get_many([groups_key, statuses_key])
     groups = found.get(groups_key)
     if groups is None:
@@ -141,9 +120,9 @@ def _inputs(user: User, perm: Permission, versions: Versions | None) -> tuple[in
         cache.put(groups_key, groups, timeout=cache.GROUPS_TTL)
     statuses = found.get(statuses_key)
     if statuses is None:
-        statuses = _all_statuses(perm)
+        statuses = cache.load_statuses(perm.pk)
         cache.put(statuses_key, statuses, timeout=cache.STATUSES_TTL)
-    if statuses == _TOO_MANY:
+    if statuses == cache.TOO_MANY:
         own, explicit = _statuses_from_db(user, perm, groups)
         return own, groups, explicit
     users, explicit = statuses

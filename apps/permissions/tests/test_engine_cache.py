@@ -9,6 +9,7 @@ from django.core.cache import cache
 from apps.directory.actions import groups as group_actions
 from apps.directory.actions import memberships
 from apps.directory.tests.factories import create_test_group, create_test_user
+from apps.permissions import cache as perm_cache
 from apps.permissions import engine
 from apps.permissions.actions.statuses import set_statuses
 from apps.permissions.tests.perm_factories import make_app, make_perm
@@ -66,7 +67,7 @@ def test_a_permissions_statuses_are_loaded_once_for_every_user(tree, perm, admin
 @pytest.mark.parametrize("too_many", [False, True])
 def test_every_change_is_seen_by_the_next_check(tree, member, perm, admin_user, monkeypatch, too_many):
     if too_many:  # the statuses are queried per check instead of cached whole
-        monkeypatch.setattr(engine, "STATUSES_CACHED_MAX", 0)
+        monkeypatch.setattr(perm_cache, "STATUSES_CACHED_MAX", 0)
     assert engine.has_perm(member, perm) is False
     set_statuses(perm, actor=admin_user, group_statuses=[(tree["top"], 1)])
     assert engine.has_perm(member, perm) is True
@@ -94,3 +95,24 @@ def test_a_users_own_status_is_never_given_to_another_user(perm, admin_user):
     assert engine.has_perm(second, perm) is False
     second.pk = first.pk  # as if the id had been reused
     assert engine.has_perm(second, perm) is False
+
+
+def test_a_grant_stores_the_new_statuses_on_commit(
+    tree, member, perm, admin_user, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    assert engine.has_perm(member, perm) is False
+    with django_capture_on_commit_callbacks(execute=True):
+        set_statuses(perm, actor=admin_user, group_statuses=[(tree["top"], 1)])
+    with django_assert_num_queries(0):  # not even the first check after the grant reads a table
+        assert engine.has_perm(member, perm) is True
+
+
+def test_deleting_a_group_retires_the_statuses_that_named_it(tree, member, perm, admin_user):
+    gone = create_test_group("Gone")
+    set_statuses(perm, actor=admin_user, group_statuses=[(gone, 1)])
+    assert engine.has_perm(member, perm) is False  # caches the statuses, which name the group
+    (before,), _tree = perm_cache.perm_versions([perm.pk])
+    group_actions.delete_group(gone, actor=admin_user)
+    (after,), _tree = perm_cache.perm_versions([perm.pk])
+    assert after != before
+    assert perm_cache.load_statuses(perm.pk) == ({}, {})
