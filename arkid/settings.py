@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.audit",
     "apps.directory",
+    "apps.storage",
     "apps.accounts",
     "apps.permissions",
     "apps.oidc",
@@ -323,6 +324,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("ARKID_STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
 # Compressed copies are made by collectstatic; no manifest, so a missing collectstatic never breaks a page.
+# Uploaded files (avatars) when the file storage is the local disk (apps.storage).
+MEDIA_ROOT = Path(env("ARKID_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
