@@ -162,6 +162,34 @@ def _count_upload(actor) -> None:
         raise TooManyUploads()
 
 
+def stored_name_of(url: str, config: StorageConfig | None = None) -> str | None:
+    """The stored file behind a URL that :func:`url_of` made (ArkID's ``/media/`` or the
+    bucket's public URL), or ``None`` for any other URL."""
+    config = config or StorageConfig.load()
+    bases = [f"{settings.BASE_URL}/media/"]
+    if config.method == StorageConfig.Method.S3 and config.public_url:
+        bases.append(url_of("", config) + "/")
+    for base in bases:
+        name = url[len(base) :] if url and url.startswith(base) else ""
+        if STORED_NAME_RE.match(name):
+            return name
+    return None
+
+
+def discard_file(name: str, *, actor) -> None:
+    """Delete a stored file nobody uses any more (the caller checked). A storage error is
+    logged, not raised: the user's change is done, a leftover file is harmless."""
+    if not STORED_NAME_RE.match(name):
+        return
+    config = StorageConfig.load()
+    try:
+        storage_for(config).delete(name)
+    except STORAGE_ERRORS as exc:
+        logger.warning("deleting %s from the storage failed: %s", name, exc)
+        return
+    record_event(Action.FILE_DELETED, actor=actor, target=actor, detail={"name": name, "method": config.method})
+
+
 def store_avatar(upload, *, actor) -> str:
     """Check and re-encode the uploaded image (:mod:`apps.storage.images`), store it under a
     random name in the configured storage; returns its URL. Audited ``storage.file_stored``."""
