@@ -84,3 +84,12 @@ def test_uploads_per_account_are_limited(user_client, media_root, monkeypatch):
     third = user_client.post("/siteapi/oneid/service/file/", {"file": SimpleUploadedFile("me.png", image_bytes())})
     assert third.status_code == 429 and third.json()["code"] == "too_many_uploads"
     assert len(list((media_root / "avatars").iterdir())) == 2
+
+
+def test_v1_flow_upload_then_set_as_avatar(user_client, user):
+    uploaded = user_client.post("/siteapi/oneid/service/file/", {"file": SimpleUploadedFile("me.png", image_bytes())})
+    url = uploaded.json()["url"]
+    saved = user_client.patch("/siteapi/oneid/ucenter/profile/", {"avatar": url}, format="json")
+    assert saved.status_code == 200, saved.content
+    user.refresh_from_db()
+    assert user.avatar == url and Client().get(url.removeprefix("https://id.example.com")).status_code == 200
