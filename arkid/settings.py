@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.audit",
     "apps.directory",
+    "apps.storage",
     "apps.accounts",
     "apps.permissions",
     "apps.oidc",
@@ -254,6 +255,7 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "OAUTH_DEVICE_VERIFICATION_URI": f"{BASE_URL}/oauth/device/",
+    "ACCESS_TOKEN_GENERATOR": "apps.oidc.generators.generate_token",  # 256 bits, one read
 }
 
 # --- Secrets at rest ------------------------------------------------------------------
@@ -330,6 +332,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("ARKID_STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
 # Compressed copies are made by collectstatic; no manifest, so a missing collectstatic never breaks a page.
+# Uploaded files (avatars) when the file storage is the local disk (apps.storage).
+MEDIA_ROOT = Path(env("ARKID_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("apps.directory.urls")),
     path("", include("apps.audit.urls")),
     path("", include("apps.dingtalk.urls")),
+    path("", include("apps.storage.api_urls")),
 ]
 
 urlpatterns = [

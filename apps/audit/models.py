@@ -81,6 +81,7 @@ class Action(models.TextChoices):
     MFA_RECOVERY_REGENERATED = "auth.mfa_recovery_regenerated", _("Recovery codes regenerated")
     SESSION_ENDED = "auth.session_ended", _("Browser session ended")
     SESSIONS_ENDED = "auth.sessions_ended", _("All sessions and tokens of a user ended")
+    SENDER_TESTED = "config.sender_tested", _("Test message sent through the SMS or email sender")
 
     # OAuth 2.0 / OIDC (apps.oidc)
     OAUTH_CLIENT_SECRET_ISSUED = "oauth.client_secret_issued", _("OAuth client secret issued")
@@ -107,6 +108,11 @@ class Action(models.TextChoices):
     # Operations: backup export/import (apps.ops)
     DIRECTORY_EXPORTED = "ops.directory_exported", _("Directory exported (backup)")
     DIRECTORY_IMPORTED = "ops.directory_imported", _("Directory imported (restore)")
+
+    # File storage: config, connection test, uploads (apps.storage)
+    STORAGE_CONFIG_UPDATED = "storage.config_updated", _("File storage settings changed")
+    STORAGE_TESTED = "storage.tested", _("File storage connection tested")
+    FILE_STORED = "storage.file_stored", _("File uploaded")
 
 
 class Outcome(models.TextChoices):

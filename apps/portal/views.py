@@ -22,8 +22,10 @@ from apps.core.exceptions import DomainError
 from apps.directory.actions.users import update_user
 from apps.oidc.actions import sign_out
 from apps.portal import queries
-from apps.portal.forms import ChangePasswordForm, ProfileForm
+from apps.portal.contact import available_channels
+from apps.portal.forms import AvatarForm, ChangePasswordForm, ProfileForm
 from apps.portal.web import errors_into_form, render_page
+from apps.storage.actions import StorageUnavailable, store_avatar
 
 
 @login_required
@@ -41,7 +43,7 @@ def apps_view(request):
 @require_http_methods(["GET", "POST"])
 def profile_view(request):
     user = request.user
-    initial = {"name": user.name, "position": user.position, "gender": user.gender, "avatar": user.avatar}
+    initial = {"name": user.name, "position": user.position, "gender": user.gender}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -51,8 +53,45 @@ def profile_view(request):
         else:
             messages.success(request, _("Your profile was saved."))
             return redirect("portal-profile")
-    status = 400 if form.errors else 200
-    return render_page(request, "portal/profile.html", {"tab": "profile", "form": form}, status=status)
+    return _profile_page(request, form=form)
+
+
+def _profile_page(request, *, form=None, avatar_form=None):
+    user = request.user
+    form = form or ProfileForm(initial={"name": user.name, "position": user.position, "gender": user.gender})
+    avatar_form = avatar_form or AvatarForm()
+    context = {"tab": "profile", "form": form, "avatar_form": avatar_form, "contact_channels": available_channels()}
+    status = 400 if form.errors or avatar_form.errors else 200
+    return render_page(request, "portal/profile.html", context, status=status)
+
+
+@login_required
+@require_POST
+def avatar_upload_view(request):
+    """The image is checked, re-encoded and stored by apps.storage; the profile then points
+    at it (user.updated is audited by the directory, the upload by storage)."""
+    form = AvatarForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                url = store_avatar(form.cleaned_data["file"], actor=request.user)
+                update_user(request.user, {"avatar": url}, actor=request.user, visible_only=True)
+        except StorageUnavailable:
+            form.add_error("file", _("The file could not be stored. Try again later."))
+        except (ValidationError, DomainError) as exc:
+            errors_into_form(form, exc)
+        else:
+            messages.success(request, _("Your avatar was changed."))
+            return redirect("portal-profile")
+    return _profile_page(request, avatar_form=form)
+
+
+@login_required
+@require_POST
+def avatar_remove_view(request):
+    update_user(request.user, {"avatar": ""}, actor=request.user, visible_only=True)
+    messages.success(request, _("Your avatar was removed."))
+    return redirect("portal-profile")
 
 
 @sensitive_post_parameters("old_password", "new_password", "confirm")

@@ -79,9 +79,20 @@ def start_enrolment(user) -> dict:
         raise DomainError(_("Two-factor authentication is already on."), code="mfa_enabled")
     secret = pyotp.random_base32()
     TotpDevice.objects.update_or_create(user=user, defaults={"secret": secret, "confirmed": None, "last_step": 0})
+    return _enrolment_data(user, secret)
+
+
+def _enrolment_data(user, secret: str) -> dict:
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
     svg = segno.make(uri, error="m").svg_data_uri(scale=4)
     return {"secret": secret, "otpauth_uri": uri, "qr_svg": svg}
+
+
+def pending_enrolment(user) -> dict | None:
+    """The started, not yet confirmed enrolment (a web page shows its QR code again after a
+    wrong first code), or ``None``."""
+    device = TotpDevice.objects.filter(user=user, confirmed__isnull=True).first()
+    return _enrolment_data(user, device.secret) if device else None
 
 
 @transaction.atomic

@@ -163,6 +163,14 @@ def _cross_errors(values: dict) -> dict:
     return {"account_config": errors} if errors else {}
 
 
+def validate_config(data) -> tuple[dict, dict]:
+    """The ``PATCH`` body's sections validated as the API does, cross-section rules included:
+    (values for :func:`update_account_settings`, errors nested per section key). The console's
+    settings forms go through here too, so both refuse exactly the same input."""
+    values, errors = _validated_sections(data)
+    return values, (errors or _cross_errors(values))
+
+
 def _current(name: str) -> dict:
     instance = config.MODELS[name].load()
     return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields if f.attname != "updated"}
@@ -177,10 +185,7 @@ class ConfigView(APIView):
 
     @extend_schema(request=None, responses={200: OpenApiResponse(description="The configuration after the save.")})
     def patch(self, request):
-        values, errors = _validated_sections(request.data)
-        if errors:
-            raise serializers.ValidationError(errors)
-        errors = _cross_errors(values)
+        values, errors = validate_config(request.data)
         if errors:
             raise serializers.ValidationError(errors)
         update_account_settings(values, actor=request.user)

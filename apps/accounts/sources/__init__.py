@@ -98,6 +98,11 @@ def get_source(key: str) -> LoginSource | None:
     return source if source is not None and source.is_enabled() else None
 
 
+def registered_sources() -> list[LoginSource]:
+    """Every registered source, enabled or not (the console lists them with their state)."""
+    return list(_registry.values())
+
+
 def enabled_sources() -> list[LoginSource]:
     return [s for s in _registry.values() if s.is_enabled()]
 

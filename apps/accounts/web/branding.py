@@ -22,9 +22,15 @@ class Branding:
     colour: str
 
 
-def css_colour(value: str) -> str:
+def valid_colour(value: str) -> str | None:
+    """``value`` as ``#rrggbb``/``#rgb`` when it is a plain hex colour (with or without ``#``),
+    else None: what forms use to refuse a colour the login page would not show."""
     match = _HEX.fullmatch((value or "").strip())
-    return f"#{match.group(1)}" if match else DEFAULT_COLOUR
+    return f"#{match.group(1)}" if match else None
+
+
+def css_colour(value: str) -> str:
+    return valid_colour(value) or DEFAULT_COLOUR
 
 
 def safe_logo(url: str) -> str:

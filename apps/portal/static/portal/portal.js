@@ -7,3 +7,12 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Copy buttons: <button type="button" data-copy="#id"> copies that element's text.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button[data-copy]");
+  var source = button && document.querySelector(button.dataset.copy);
+  if (source && navigator.clipboard) {
+    navigator.clipboard.writeText(source.innerText.trim());
+  }
+});

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from apps.console.storage import views
+
+urlpatterns = [path("", views.storage_view, name="console-storage")]
