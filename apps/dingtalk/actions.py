@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from apps.audit.actions import diff, record_event
 from apps.audit.models import Action
+from apps.dingtalk import config as config_module
+from apps.dingtalk import tasks
 from apps.dingtalk.config import overridden_fields
 from apps.dingtalk.models import DingTalkSettings, OutboxEntry, SyncRun
 
@@ -99,6 +101,39 @@ def retry_outbox_entry(entry: OutboxEntry, *, actor) -> OutboxEntry:
         changes=diff(before, {"status": entry.status, "attempts": 0}),
     )
     return entry
+
+
+# A run still "running" after this long died with its worker (the sync lock expires then too).
+STALE_RUN_SECONDS = 3600
+
+
+def running_full_sync() -> SyncRun | None:
+    """The full sync queued or in progress, if any (a dead worker's run counts as ended)."""
+    recent = timezone.now() - dt.timedelta(seconds=STALE_RUN_SECONDS)
+    return SyncRun.objects.filter(kind=SyncRun.Kind.FULL, status=SyncRun.Status.RUNNING, started__gte=recent).first()
+
+
+@transaction.atomic
+def start_sync(*, actor, trigger: str = "console") -> SyncRun:
+    """Queue a full sync (Celery task ``dingtalk.sync``) once this transaction commits, so
+    the worker finds the run row. Refused while DingTalk is not configured or another full
+    sync is queued or running (the second would only be recorded as skipped)."""
+    if not config_module.current().configured:
+        raise ValidationError({"app_key": [_("Set the AppKey and AppSecret first.")]})
+    busy = running_full_sync()
+    if busy is not None:
+        raise ValidationError({"run": [_("Sync #%(id)d is still running.") % {"id": busy.pk}]})
+    run = SyncRun.objects.create(kind=SyncRun.Kind.FULL, trigger=trigger)
+    record_event(
+        Action.DINGTALK_SYNC_STARTED,
+        actor=actor,
+        target_type="dingtalk.syncrun",
+        target_id=str(run.pk),
+        target_name="full sync",
+        detail={"trigger": trigger},
+    )
+    transaction.on_commit(lambda: tasks.sync.delay(run.pk, trigger))
+    return run
 
 
 HISTORY_DAYS = 90

@@ -10,6 +10,7 @@ allows for a complete picture: departments + user pages (+ the root's detail and
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from apps.dingtalk.client import DingTalkClient
@@ -40,8 +41,17 @@ def _dept(record: dict) -> dict:
     }
 
 
-def fetch_all(client: DingTalkClient) -> Snapshot:
+# (phase, done, total): told when the fetch moves on, for the run's progress display.
+Progress = Callable[[str, int, int], None]
+
+
+def _silent(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def fetch_all(client: DingTalkClient, on_progress: Progress = _silent) -> Snapshot:
     snap = Snapshot()
+    on_progress("departments", 0, 0)
     root = client.oapi("topapi/v2/department/get", {"dept_id": ROOT})["result"]
     snap.depts[ROOT] = {**_dept(root), "parent_id": 0}
     queue = deque([ROOT])
@@ -52,8 +62,11 @@ def fetch_all(client: DingTalkClient) -> Snapshot:
             if dept["dept_id"] not in snap.depts:  # defensive: a cycle must not loop forever
                 snap.depts[dept["dept_id"]] = dept
                 queue.append(dept["dept_id"])
-    for dept_id in snap.depts:
+    total = len(snap.depts)
+    for done, dept_id in enumerate(snap.depts):
+        on_progress("members", done, total)
         _fetch_members(client, dept_id, snap)
+    on_progress("members", total, total)
     snap.complete = True
     return snap
 

@@ -59,6 +59,13 @@ class SyncRun(models.Model):
         FULL = "full", _("Full")
         INCREMENTAL = "incremental", _("Incremental (change events)")
 
+    class Phase(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        DEPARTMENTS = "departments", _("Reading departments")
+        MEMBERS = "members", _("Reading members")
+        APPLYING = "applying", _("Applying changes")
+        DONE = "done", _("Done")
+
     started = models.DateTimeField(auto_now_add=True, db_index=True)
     finished = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
@@ -69,9 +76,25 @@ class SyncRun(models.Model):
     rows_written = models.PositiveIntegerField(default=0)
     duration = models.FloatField(null=True, blank=True)  # seconds
     errors = models.JSONField(default=list, blank=True)
+    # Progress while running, written outside the apply transaction so pollers see it:
+    # the phase and, while fetching members, departments done of the total.
+    phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-started", "-id"]
+
+    @property
+    def percent(self) -> int:
+        """Share of the work done, for a progress bar (fetching is most of a run's time)."""
+        if self.status != self.Status.RUNNING:
+            return 100
+        if self.phase == self.Phase.APPLYING:
+            return 90
+        if self.phase == self.Phase.MEMBERS and self.progress_total:
+            return 10 + 80 * self.progress_done // self.progress_total
+        return 5 if self.phase == self.Phase.DEPARTMENTS else 0
 
 
 class OutboxEntry(TimestampedModel):

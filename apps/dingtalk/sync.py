@@ -50,6 +50,28 @@ class _WriteCounter:
         return execute(sql, params, many, context)
 
 
+class _ProgressWriter:
+    """Writes the fetch's progress to the run row (outside any transaction, so the console's
+    poller sees it), at most every ``interval`` seconds plus every phase change: a fetch of
+    thousands of departments must not become thousands of writes."""
+
+    def __init__(self, run: SyncRun, interval: float = 0.5):
+        self.run, self.interval, self.last = run, interval, 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if phase == self.run.phase and done < total and now - self.last < self.interval:
+            return
+        self.last = now
+        self.run.phase, self.run.progress_done, self.run.progress_total = phase, done, total
+        SyncRun.objects.filter(pk=self.run.pk).update(phase=phase, progress_done=done, progress_total=total)
+
+
+def _set_phase(run: SyncRun, phase: str) -> None:
+    run.phase = phase
+    SyncRun.objects.filter(pk=run.pk).update(phase=phase)
+
+
 def _acquire() -> str | None:
     token = secrets.token_hex(8)
     return token if cache.add(LOCK_KEY, token, LOCK_TTL) else None
@@ -85,8 +107,12 @@ def run_sync(
         client = client or DingTalkClient.from_config(config)
         calls_before = client.calls
         try:
-            snap = fetch_some(client, userids=userids, dept_ids=dept_ids) if incremental else fetch_all(client)
+            if incremental:
+                snap = fetch_some(client, userids=userids, dept_ids=dept_ids)
+            else:
+                snap = fetch_all(client, on_progress=_ProgressWriter(run))
             run.api_calls = client.calls - calls_before
+            _set_phase(run, SyncRun.Phase.APPLYING)
             counter = _WriteCounter()
             with connection.execute_wrapper(counter), transaction.atomic():
                 DingTalkSettings.objects.select_for_update().filter(pk=DingTalkSettings.load().pk).first()
@@ -135,6 +161,7 @@ def _failed(run: SyncRun, started: float) -> SyncRun:
 
 def _finish(run: SyncRun, status: str, *, started: float) -> SyncRun:
     run.status = status
+    run.phase = SyncRun.Phase.DONE
     run.finished = timezone.now()
     run.duration = round(time.monotonic() - started, 3)
     run.save()
