@@ -247,6 +247,7 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "OAUTH_DEVICE_VERIFICATION_URI": f"{BASE_URL}/oauth/device/",
+    "ACCESS_TOKEN_GENERATOR": "apps.oidc.generators.generate_token",  # 256 bits, one read
 }
 
 # --- Secrets at rest ------------------------------------------------------------------

@@ -3,11 +3,13 @@ from django.urls import include, path, re_path
 from apps.core import health
 from apps.oidc.views import DiscoveryView
 from apps.ops.metrics_view import metrics
+from apps.permissions.api.check import root_urlpatterns as token_check_routes
 
 urlpatterns = [
     path("ping/", health.ping, name="ping"),
     path("ready/", health.ready, name="ready"),
     path("metrics", metrics, name="metrics"),
+    *token_check_routes,  # apps call it on every request they serve: resolved before siteapi/
     path("siteapi/", include("apps.api.urls")),
     path("", include("apps.accounts.web.urls")),  # /login/, /logout/
     path("dingtalk/", include("apps.dingtalk.web_urls")),  # /dingtalk/login/inapp/ (in-app login page)

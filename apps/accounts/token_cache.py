@@ -63,24 +63,43 @@ def _fields() -> tuple[str, ...]:
     return tuple(f.attname for f in User._meta.concrete_fields if f.attname in _WANTED)
 
 
-def _key(key_digest: str) -> str:
+@memoize
+def _active_index() -> int:
+    return _fields().index("is_active")
+
+
+def entry_key(key_digest: str) -> str:
+    """The cache key of a token's entry (the token check reads it together with others)."""
     return f"tok:{key_digest}"
+
+
+def usable_values(entry) -> tuple | None:
+    """The user's field values (in the order of the fields the entry keeps) of a cached entry that may be used:
+    not a *stale* marker, not expired, of an active user; None otherwise."""
+    if entry is None or entry == STALE:
+        return None
+    expires, values = entry
+    if expires <= time.time() or not values[_active_index()]:
+        return None
+    return values
+
+
+def values_of(user: User) -> tuple:
+    """What an entry holds of ``user``: equal values mean an equal answer of the check."""
+    return tuple(getattr(user, name) for name in _fields())
 
 
 def load(key_digest: str) -> tuple[User | None, bool]:
     """(the cached active user of a still valid token or None, whether a miss may be stored)."""
     if not settings.SHARED_CACHE:  # a revocation in another process could not reach this one
         return None, False
-    entry = cache.get(_key(key_digest))
+    entry = cache.get(entry_key(key_digest))
     if entry is None:
         return None, True
-    if entry == STALE:
+    values = usable_values(entry)
+    if values is None:
         return None, False
-    expires, values = entry
-    if expires <= time.time():
-        return None, False
-    user = User.from_db("default", _fields(), values)
-    return (user if user.is_active else None), False
+    return User.from_db("default", _fields(), values), False
 
 
 def store(key_digest: str, expires, user: User) -> None:
@@ -88,8 +107,8 @@ def store(key_digest: str, expires, user: User) -> None:
     expires_at = expires.timestamp()
     timeout = min(ENTRY_TTL, int(expires_at - time.time()))
     if timeout > 0 and user.is_active:
-        values = tuple(getattr(user, name) for name in _fields())
-        cache.add(_key(key_digest), (expires_at, values), timeout=timeout)
+        values = values_of(user)
+        cache.add(entry_key(key_digest), (expires_at, values), timeout=timeout)
 
 
 def _mark(keys: list[str]) -> None:
@@ -100,7 +119,7 @@ def forget(key_digests: Iterable[str]) -> None:
     """Make the next checks of these tokens read the database, now and after commit."""
     if not settings.SHARED_CACHE:  # nothing is cached then (see load)
         return
-    keys = [_key(d) for d in key_digests]
+    keys = [entry_key(d) for d in key_digests]
     if keys:
         _mark(keys)
         transaction.on_commit(lambda: _mark(keys))

@@ -15,4 +15,6 @@ urlpatterns = [
     path("storage/", include("apps.console.storage.urls")),
     path("groups/", include("apps.console.groups.urls")),
     path("config/", include("apps.console.config.urls")),
+    path("accounts/", include("apps.console.accounts.urls")),
+    path("apps/", include("apps.console.applications.urls")),
 ]

@@ -84,6 +84,9 @@ class User(AbstractBaseUser, PublicIdModel):
             models.Index(fields=["username"], name="directory_user_username"),
             models.Index(fields=["name"], name="directory_user_name"),
             models.Index(fields=["created"], name="directory_user_created_idx"),
+            # The console's "last active" sort (ORDER BY last_active_time, id): a page is an
+            # index range instead of a sort of every user.
+            models.Index(fields=["last_active_time", "id"], name="directory_user_last_active"),
         ]
 
     def __str__(self) -> str:

@@ -10,12 +10,13 @@ from oauth2_provider.scopes import BaseScopes
 
 from apps.directory.models import Membership
 
-# Claim -> the scope that releases it. ``sub`` goes with every scope.
+# Claim -> the scope that releases it. ``sub`` goes with every scope. Only claims the
+# directory actually holds: it keeps one ``name`` (a Chinese name is not "given + family" in
+# a way a program can split, and guessing would publish wrong data), so ``given_name`` and
+# ``family_name`` are neither released nor advertised in the discovery document.
 CLAIM_SCOPES = {
     "preferred_username": "profile",
     "name": "profile",
-    "given_name": "profile",
-    "family_name": "profile",
     "picture": "profile",
     "updated_at": "profile",
     "email": "email",

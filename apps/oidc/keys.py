@@ -4,17 +4,23 @@ they signed have expired (``ID_TOKEN_EXPIRE_SECONDS``), then drop out.
 
 Parsed keys are cached per process by kid (decrypting and parsing a PEM on every token would
 cost more than signing); a rotation is seen by other processes within ``_TTL`` seconds.
+
+:func:`sign` makes the compact JWS of an ID token with ``cryptography`` directly: jwcrypto's
+JWT object deep-copies its key and headers and re-validates them on every token, which cost
+about as much as the RSA signature itself (bench/bench_oidc.py).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import time
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from django.utils import timezone
 from jwcrypto import jwk
 from oauth2_provider.settings import oauth2_settings
@@ -30,6 +36,7 @@ class LoadedKey:
     kid: str
     algorithm: str
     jwk: jwk.JWK
+    private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 _parsed: dict[str, LoadedKey] = {}
@@ -49,8 +56,9 @@ def _generate_pem(algorithm: str) -> str:
 def _load(row: SigningKey) -> LoadedKey:
     loaded = _parsed.get(row.kid)
     if loaded is None:
-        key = jwk.JWK.from_pem(row.private_pem.encode())
-        loaded = _parsed[row.kid] = LoadedKey(row.kid, row.algorithm, key)
+        pem = row.private_pem.encode()
+        private = serialization.load_pem_private_key(pem, password=None)
+        loaded = _parsed[row.kid] = LoadedKey(row.kid, row.algorithm, jwk.JWK.from_pem(pem), private)
     return loaded
 
 
@@ -100,6 +108,29 @@ def jwks() -> dict:
         data = json.loads(loaded.jwk.export_public())
         keys.append({**data, "alg": row.algorithm, "use": "sig", "kid": row.kid})
     return {"keys": keys}
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _json(data: dict) -> bytes:
+    return json.dumps(data, separators=(",", ":"), default=str).encode()
+
+
+def sign(key: LoadedKey, claims: dict, *, typ: str = "JWT") -> str:
+    """The compact JWS (RFC 7515) of ``claims``, signed RS256 (RSASSA-PKCS1-v1_5 with SHA-256)
+    or ES256 (ECDSA P-256 with SHA-256, the signature as R || S, RFC 7518 3.4)."""
+    header = {"typ": typ, "alg": key.algorithm, "kid": key.kid}
+    signing_input = f"{_b64(_json(header))}.{_b64(_json(claims))}".encode()
+    if key.algorithm == "ES256":
+        r, s = decode_dss_signature(key.private.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    elif key.algorithm == "RS256":
+        signature = key.private.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        raise ValueError(f"unsupported signing algorithm {key.algorithm!r}")
+    return f"{signing_input.decode()}.{_b64(signature)}"
 
 
 def forget_cached() -> None:

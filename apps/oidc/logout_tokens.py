@@ -3,12 +3,10 @@ session at ArkID ended (``sub``, no ``nonce``, the back-channel logout event).""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 
 from django.conf import settings
-from jwcrypto import jwt
 
 from apps.oidc import keys
 
@@ -27,7 +25,4 @@ def logout_token(client_id: str, subject: str, algorithm: str = "RS256") -> str:
         "sub": subject,
         "events": {EVENT: {}},
     }
-    header = {"typ": "logout+jwt", "alg": key.algorithm, "kid": key.kid}
-    token = jwt.JWT(header=json.dumps(header), claims=json.dumps(claims))
-    token.make_signed_token(key.jwk)
-    return token.serialize()
+    return keys.sign(key, claims, typ="logout+jwt")

@@ -5,11 +5,13 @@ it (OIDC Back-Channel Logout), from a Celery task so a slow app never delays the
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 from apps.directory import signals as directory_signals
 from apps.directory.models import User
+from apps.oidc import clients
 from apps.oidc.actions import sign_out
+from apps.oidc.models import Application
 
 
 def on_logged_out(sender, request=None, user=None, **kwargs) -> None:
@@ -32,6 +34,12 @@ def on_sessions_ended(sender, user, **kwargs) -> None:
     sign_out(user, "sessions_ended")
 
 
+def on_client_changed(sender, instance: Application, **kwargs) -> None:
+    # Saved (secret rotated, redirect URIs or grants changed) or deleted (also by the
+    # cascade from its app): the cached copy must not answer the next token request.
+    clients.forget(instance.client_id)
+
+
 def connect() -> None:
     from apps.accounts.signals import sessions_ended
 
@@ -39,3 +47,5 @@ def connect() -> None:
     user_logged_out.connect(on_logged_out, dispatch_uid="oidc.sign_out.logout")
     directory_signals.password_changed.connect(on_password_changed, dispatch_uid="oidc.sign_out.password")
     post_save.connect(on_user_saved, sender=User, dispatch_uid="oidc.sign_out.deactivated")
+    post_save.connect(on_client_changed, sender=Application, dispatch_uid="oidc.client_cache.saved")
+    post_delete.connect(on_client_changed, sender=Application, dispatch_uid="oidc.client_cache.deleted")

@@ -12,7 +12,7 @@ from apps.oidc import views
 
 app_name = "oauth2_provider"
 
-_OURS = {"authorize", "token", "introspect", "device-authorization"}
+_OURS = {"authorize", "token", "introspect", "device-authorization", "user-info"}
 
 urlpatterns = [
     path("authorize/", views.AuthorizationView.as_view(), name="authorize"),
@@ -24,6 +24,6 @@ urlpatterns = [
         r"^\.well-known/openid-configuration/?$", views.DiscoveryView.as_view(), name="oidc-connect-discovery-info"
     ),
     path(".well-known/jwks.json", views.JwksView.as_view(), name="jwks-info"),
-    path("userinfo/", dot_views.UserInfoView.as_view(), name="user-info"),
+    path("userinfo/", views.UserInfoView.as_view(), name="user-info"),
     path("logout/", dot_views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
 ]

@@ -12,23 +12,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import time
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
-from jwcrypto import jwt
-from oauth2_provider.models import AccessToken, DeviceGrant, Grant, RefreshToken, revoke_access_token
+from oauth2_provider.models import (
+    AccessToken,
+    DeviceGrant,
+    Grant,
+    IDToken,
+    RefreshToken,
+    refresh_token_expire_timedelta,
+    revoke_access_token,
+)
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc8628.grant_types.device_code import DeviceCodeGrant
 
-from apps.oidc import access, claims, keys
+from apps.oidc import access, claims, clients, keys, storage
 from apps.oidc.models import Application, RedeemedCode
 
 
@@ -44,24 +53,6 @@ def _may_use(user, client, request) -> bool:
     return memo[1]
 
 
-def _by_column(model, column: str):
-    """``SELECT * FROM <model's table> WHERE <column> = %s`` as a raw queryset factory.
-
-    A bearer token check (userinfo, protected resources) is one indexed lookup, yet compiling
-    DOT's three-table ORM query costs several times more than running it (measured by
-    bench/bench_oidc.py). Raw querysets skip the compiler and still apply the fields'
-    converters (UUIDs, datetimes), so the instances are the ORM's own.
-    """
-    qn = connection.ops.quote_name
-    sql = f"SELECT * FROM {qn(model._meta.db_table)} WHERE {qn(column)} = %s"  # noqa: S608 - names from _meta
-
-    def fetch(value):
-        rows = list(model.objects.raw(sql, [value]))
-        return rows[0] if rows else None
-
-    return fetch
-
-
 _CLIENT_TTL = 60.0  # seconds
 _clients: dict[int, tuple[float, Application]] = {}
 
@@ -74,7 +65,7 @@ def _client_for_bearer(client_id: int):
     now = time.monotonic()
     if cached is not None and cached[0] > now:
         return cached[1]
-    client = _by_column(Application, "id")(client_id)
+    client = storage.fetch_one(Application, "id", client_id)
     if client is not None:
         if len(_clients) > 1000:
             _clients.clear()
@@ -87,23 +78,23 @@ class ArkidValidator(OAuth2Validator):
     oidc_claim_scope = {**claims.CLAIM_SCOPES, "sub": None}
 
     def _load_application(self, client_id, request):
-        """DOT's lookup by client id, as a raw query (every token request makes it; CIMD,
-        the only other thing DOT's version does, is off in ArkID)."""
+        """DOT's lookup by client id, from the client cache (every token request makes it;
+        CIMD, the only other thing DOT's version does, is off in ArkID)."""
         client = request.client
         if isinstance(client, Application) and client.client_id == client_id:
             return client
-        if not client_id or "\x00" in client_id:
-            return None
-        request.client = _by_column(Application, "client_id")(client_id)
+        request.client = clients.by_client_id(client_id)
         return request.client
 
     def _load_access_token(self, token):
-        found = _by_column(AccessToken, "token_checksum")(hashlib.sha256(token.encode()).hexdigest())
+        # A bearer token check (userinfo, protected resources) is one indexed lookup; the
+        # compiled three-table join DOT makes cost several times more than running it.
+        found = storage.fetch_one(AccessToken, "token_checksum", hashlib.sha256(token.encode()).hexdigest())
         if found is None:
             return None
         # The two rows DOT's select_related would have joined, cached on the token.
         client = _client_for_bearer(found.application_id) if found.application_id else None
-        user = _by_column(get_user_model(), "id")(found.user_id) if found.user_id else None
+        user = storage.fetch_one(get_user_model(), "id", found.user_id) if found.user_id else None
         AccessToken._meta.get_field("application").set_cached_value(found, client)
         AccessToken._meta.get_field("user").set_cached_value(found, user)
         return found
@@ -136,10 +127,32 @@ class ArkidValidator(OAuth2Validator):
         return True
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
-        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+        """DOT's check of a live refresh token, reading the token, its access token and its
+        user by primary key instead of DOT's three compiled queries. A revoked token (reuse:
+        the whole family is revoked) takes DOT's own path."""
+        rt = storage.refresh_token_by_checksum(hashlib.sha256(refresh_token.encode()).hexdigest())
+        if rt is None:
+            return False
+        if rt.revoked is not None:
+            if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+                return False
+            return _may_use(request.user, client, request)
+        access_token = storage.fetch_one(AccessToken, "id", rt.access_token_id) if rt.access_token_id else None
+        if access_token is None:
+            return False  # an orphan: nothing left to refresh against (DOT: the same)
+        expire_delta = refresh_token_expire_timedelta()
+        if expire_delta and access_token.expires + expire_delta <= timezone.now():
+            return False
+        user = storage.fetch_one(get_user_model(), "id", rt.user_id)
+        RefreshToken._meta.get_field("access_token").set_cached_value(rt, access_token)
+        RefreshToken._meta.get_field("user").set_cached_value(rt, user)
+        request.user = user
+        request.refresh_token = refresh_token
+        request.refresh_token_instance = rt
+        if client is None or rt.application_id != client.pk:
             return False
         # Access taken away since the token was issued: no new tokens.
-        return _may_use(request.user, client, request)
+        return _may_use(user, client, request)
 
     def save_bearer_token(self, token, request, *args, **kwargs):
         # The last gate every grant that names a user passes (device code included, whose
@@ -151,7 +164,34 @@ class ArkidValidator(OAuth2Validator):
             and not _may_use(user, request.client, request)
         ):
             raise errors.AccessDeniedError(description="You may not use this application.", request=request)
-        return super().save_bearer_token(token, request, *args, **kwargs)
+        # DOT opens a transaction here; the token endpoint already runs in one (TokenView),
+        # where a savepoint would only add two statements.
+        with _atomic_unless_in_one():
+            return self._save_bearer_token(token, request, *args, **kwargs)
+
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        """DOT's, with the rotation of a live refresh token in four statements (DOT's
+        ``revoke()`` path takes nine). Anything else, including a token a concurrent request
+        rotated or revoked first, takes DOT's own path."""
+        previous = getattr(request, "refresh_token_instance", None)
+        if not (
+            "scope" in token
+            and token.get("refresh_token")
+            and isinstance(previous, RefreshToken)
+            and self.rotate_refresh_token(request)
+        ):
+            return super()._save_bearer_token(token, request, *args, **kwargs)
+        locked = storage.lock_for_rotation(previous.pk)
+        if locked is None or locked[0] is not None or locked[2]:
+            return super()._save_bearer_token(token, request, *args, **kwargs)
+        self._check_and_set_request_resource(request)
+        now = timezone.now()
+        storage.revoke_for_rotation(previous.pk, locked[1], now)
+        request.refresh_token_instance = None  # as DOT does once the old token is revoked
+        expires = now + dt.timedelta(seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS))
+        access_token = self._create_access_token(expires, request, token, source_refresh_token=previous)
+        self._create_refresh_token(request, token["refresh_token"], access_token, previous)
+        return None
 
     def validate_device_code(self, client_id, code, request, *args, **kwargs):
         """oauthlib 4 asks the validator (DOT 3.4 predates that). An approved device code is
@@ -179,7 +219,10 @@ class ArkidValidator(OAuth2Validator):
     def _grant(self, code, request):
         memo = getattr(request, "arkid_grant", None)
         if memo is None or memo[0] != code:
-            grant = Grant.objects.select_related("user").filter(code=code).first()
+            grant = storage.fetch_one(Grant, "code", code) if code else None
+            if grant is not None:
+                user = storage.fetch_one(get_user_model(), "id", grant.user_id)
+                Grant._meta.get_field("user").set_cached_value(grant, user)
             memo = request.arkid_grant = (code, grant)
         return memo[1]
 
@@ -243,18 +286,55 @@ class ArkidValidator(OAuth2Validator):
             resource=getattr(request, "resource", []),
         )
         self._set_token_value(access_token, token["access_token"])
-        access_token.save()
+        storage.insert(access_token)
         request.arkid_access_token_id = access_token.pk
         return access_token
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
-        refresh = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
+        refresh = RefreshToken(
+            user=request.user,
+            application=request.client,
+            access_token=access_token,
+            token_family=previous_refresh_token.token_family if previous_refresh_token else uuid.uuid4(),
+            resource=getattr(request, "resource", []),
+        )
+        self._set_token_value(refresh, refresh_token_code)
+        storage.insert(refresh)
         request.arkid_token_family = refresh.token_family
         return refresh
 
+    def _check_and_set_request_resource(self, request):
+        """DOT's RFC 8707 handling, with the authorization code read once per request (DOT
+        reads the grant again here)."""
+        if request.grant_type != "authorization_code":
+            return super()._check_and_set_request_resource(request)
+        code = request.code
+        grant = self._client_grant(code, request.client, request)
+        request.grant_type = "arkid:no-grant-lookup"  # DOT's checks without its grant query
+        try:
+            super()._check_and_set_request_resource(request)
+        finally:
+            request.grant_type = "authorization_code"
+        granted = (grant.resource or []) if grant else []
+        if request.resource and granted:
+            for res in request.resource:
+                if res not in granted:
+                    raise errors.CustomOAuth2Error(
+                        error="invalid_target",
+                        description=(
+                            f"The requested resource '{res}' is not allowed. Token request cannot "
+                            "escalate resource permissions beyond the original authorization grant"
+                        ),
+                        request=request,
+                    )
+        elif granted:
+            self._validate_resource_uris(request, granted)
+            request.resource = granted
+        return None
+
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
         issued = getattr(request, "arkid_access_token_id", None), getattr(request, "arkid_token_family", None)
-        with transaction.atomic():
+        with _atomic_unless_in_one():
             deleted, _ = Grant.objects.filter(code=code, application=request.client).delete()
             if not deleted:
                 # A concurrent request redeemed the same code first: a replay.
@@ -287,15 +367,22 @@ class ArkidValidator(OAuth2Validator):
         id_token.update(**data)
         if "nonce" not in id_token and request.nonce:
             id_token["nonce"] = request.nonce
-        key = keys.active_key(request.client.algorithm)
-        header = {"typ": "JWT", "alg": key.algorithm, "kid": key.kid}
-        signed = jwt.JWT(header=json.dumps(header), claims=json.dumps(id_token, default=str))
-        signed.make_signed_token(key.jwk)
-        with transaction.atomic():
-            saved = self._save_id_token(id_token["jti"], request, expires)
+        signed = keys.sign(keys.active_key(request.client.algorithm), id_token)
+        saved = self._save_id_token(id_token["jti"], request, expires)
         request.access_token = saved
         request.id_token = saved
-        return signed.serialize()
+        return signed
+
+    def _save_id_token(self, jti, request, expires, *args, **kwargs):
+        id_token = IDToken(
+            user=request.user,
+            scope=request.scope or " ".join(request.scopes),
+            expires=expires,
+            jti=jti,
+            application=request.client,
+        )
+        storage.insert(id_token)
+        return id_token
 
     def _get_key_for_token(self, token):
         """The published key named by the token's ``kid`` (ID token hints at end_session)."""
@@ -306,6 +393,11 @@ class ArkidValidator(OAuth2Validator):
         kid = parsed.jose_header.get("kid")
         loaded = keys.key_by_kid(kid) if kid else None
         return loaded.jwk if loaded else None
+
+
+def _atomic_unless_in_one():
+    """A transaction, unless the caller (the token endpoint) already runs in one."""
+    return contextlib.nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
 def _revoke_issued(access_token_id, token_family) -> None:

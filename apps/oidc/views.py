@@ -1,7 +1,7 @@
 """The provider's HTTP endpoints that differ from DOT's: authorization (the app's access
 permission), discovery and JWKS (issuer = ARKID_BASE_URL, RS256 and ES256 keys), and
-introspection (``sub`` as everywhere else). Token, revocation, userinfo, device and
-end-session endpoints are DOT's own views (see urls.py)."""
+introspection (``sub`` as everywhere else), userinfo (one statement per call). Token,
+revocation, device and end-session endpoints are DOT's own views (see urls.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from oauth2_provider.models import AccessToken
 from oauth2_provider.signals import app_authorized
 
 from apps.core import metrics
-from apps.oidc import access, actions, claims, keys
+from apps.oidc import access, actions, claims, keys, storage
 from apps.oidc.models import Application
 
 
@@ -139,6 +139,61 @@ class IntrospectView(dot_views.IntrospectTokenView):
             data["sub"] = claims.subject(token.user)
             data["username"] = token.user.get_username()
         return JsonResponse(data)
+
+
+def _bearer_error(status: int, error: str, description: str) -> JsonResponse:
+    """An RFC 6750 section 3 error: the code in ``WWW-Authenticate`` and in the body."""
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    response["WWW-Authenticate"] = f'Bearer error="{error}", error_description="{description}"'
+    return response
+
+
+def _bearer_token(request) -> str | None:
+    """The access token from ``Authorization: Bearer`` or, on POST, the form body (RFC 6750
+    2.1, 2.2). Never from the query string (RFC 9700: URLs end up in logs)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if request.method == "POST" and not header:
+        return request.POST.get("access_token") or None
+    return None
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class UserInfoView(View):
+    """OIDC Core 5.3: the claims the access token's scopes release about its user.
+
+    What DOT's view asks of oauthlib, answered with one statement (the token by its SHA-256
+    checksum joined to its user) instead of building an oauthlib request and loading the
+    token, its client and its user one by one: the token exists, has not expired, carries
+    ``openid`` and, when resource-restricted (RFC 8707), names this endpoint; its user is
+    active. The client is not read: an ``Application`` has no usability rule of its own (DOT's
+    ``is_usable`` is always true), and deleting a client deletes its tokens.
+    """
+
+    def get(self, request, *args, **kwargs):
+        return self.userinfo(request)
+
+    def post(self, request, *args, **kwargs):
+        return self.userinfo(request)
+
+    def userinfo(self, request):
+        if "access_token" in request.GET:
+            return _bearer_error(400, "invalid_request", "Access tokens are not accepted in the query string.")
+        value = _bearer_token(request)
+        if value is None:
+            return _bearer_error(401, "invalid_token", "No access token.")
+        found = storage.access_token_with_user(hashlib.sha256(value.encode()).hexdigest())
+        token, user = found if found is not None else (None, None)
+        if token is None or token.is_expired() or user is None or not user.is_active:
+            return _bearer_error(401, "invalid_token", "The access token is expired, revoked or invalid.")
+        if token.resource and not token.allows_audience(request.build_absolute_uri(request.path)):
+            return _bearer_error(401, "invalid_token", "The access token is not valid for this resource.")
+        scopes = token.scope.split()
+        if "openid" not in scopes:
+            return _bearer_error(403, "insufficient_scope", "The access token lacks the openid scope.")
+        return JsonResponse(claims.claims_for(user, scopes))
 
 
 @method_decorator(csrf_exempt, name="dispatch")

@@ -86,12 +86,53 @@ def _up_ids(groups: list[tuple[int, str]]) -> set[int]:
     return {pk for _, path in groups for pk in _ids_in_path(path)}
 
 
-def _evaluate(user: User, perm: Permission) -> tuple[bool, str, int | None, list[Resolution]]:
+@dataclass(frozen=True)
+class Versions:
+    """The cache versions read *before* the data a result is computed from (see cache.py)."""
+
+    perm: int
+    tree: int
+
+
+def _statuses_from_db(user: User, perm: Permission, groups: list[tuple[int, str]]) -> tuple[int | None, dict]:
+    """(the user's own status, {group id: status} on the paths of their groups): two queries."""
     own = PermissionStatus.objects.filter(perm=perm, user=user).values_list("status", flat=True).first()
-    groups = _memberships([user.pk]).get(user.pk, [])
     explicit = dict(
         PermissionStatus.objects.filter(perm=perm, group_id__in=_up_ids(groups)).values_list("group_id", "status")
     )
+    return own, explicit
+
+
+def _inputs(user: User, perm: Permission, versions: Versions | None) -> tuple[int | None, list, dict]:
+    """(own status, the user's (group id, path) list, {group id: status}) for a result. With
+    ``versions`` the user's groups and the permission's statuses come from the cache when
+    there (read in one round trip), so the first check after a change needs no query."""
+    if versions is None:  # explain(): straight from the database
+        groups = _memberships([user.pk]).get(user.pk, [])
+        own, explicit = _statuses_from_db(user, perm, groups)
+        return own, groups, explicit
+    groups_key = cache.groups_key(user, versions.tree)
+    statuses_key = cache.statuses_key(perm.uuid, versions.perm)
+    found = cache.get_many([groups_key, statuses_key])
+    groups = found.get(groups_key)
+    if groups is None:
+        groups = _memberships([user.pk]).get(user.pk, [])
+        cache.put(groups_key, groups, timeout=cache.GROUPS_TTL)
+    statuses = found.get(statuses_key)
+    if statuses is None:
+        statuses = cache.load_statuses(perm.pk)
+        cache.put(statuses_key, statuses, timeout=cache.STATUSES_TTL)
+    if statuses == cache.TOO_MANY:
+        own, explicit = _statuses_from_db(user, perm, groups)
+        return own, groups, explicit
+    users, explicit = statuses
+    return users.get(user.uuid), groups, explicit
+
+
+def _evaluate(
+    user: User, perm: Permission, versions: Versions | None = None
+) -> tuple[bool, str, int | None, list[Resolution]]:
+    own, groups, explicit = _inputs(user, perm, versions)
     resolutions = resolve_groups(groups, explicit)
     result, decided_by = decide(own, (r.status for r in resolutions), allows_any_user(perm))
     return result, decided_by, own, resolutions
@@ -102,11 +143,13 @@ def has_perm(user: User, perm: Permission) -> bool:
         return False
     if user.is_admin:
         return True
-    key = cache.result_key(user, perm, allows_any_user(perm))
+    allow_any = allows_any_user(perm)
+    (perm_version,), tree_version = cache.perm_versions([perm.pk])
+    key = cache.result_key(user, perm.uuid, allow_any, perm_version, tree_version)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    result = _evaluate(user, perm)[0]
+    result = _evaluate(user, perm, Versions(perm_version, tree_version))[0]
     cache.put(key, result)
     return result
 
@@ -122,15 +165,18 @@ def has_perms_of_app(user: User, app: App, rows: list[tuple]) -> list[bool]:
     if user.is_admin:
         return [True] * len(rows)
     access = Permission.Kind.ACCESS
-    refs = [(pk, uuid, kind == access and app.allow_any_user) for pk, uuid, _uid, kind in rows]
-    keys = cache.result_keys(user, refs)
+    perm_versions, tree_version = cache.perm_versions([pk for pk, _uuid, _uid, _kind in rows])
+    keys = [
+        cache.result_key(user, uuid, kind == access and app.allow_any_user, version, tree_version)
+        for (_pk, uuid, _uid, kind), version in zip(rows, perm_versions, strict=True)
+    ]
     found = cache.get_many(keys)
     results = []
-    for (pk, uuid, uid, kind), key in zip(rows, keys, strict=True):
+    for (pk, uuid, uid, kind), key, version in zip(rows, keys, perm_versions, strict=True):
         result = found.get(key)
         if result is None:
             perm = Permission(id=pk, uuid=uuid, uid=uid, kind=kind, app=app)
-            result = _evaluate(user, perm)[0]
+            result = _evaluate(user, perm, Versions(version, tree_version))[0]
             cache.put(key, result)
         results.append(result)
     return results

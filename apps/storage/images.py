@@ -26,10 +26,10 @@ class InvalidImage(DomainError):
 
 def _read_limited(upload) -> bytes:
     if getattr(upload, "size", 0) > MAX_UPLOAD_BYTES:
-        raise InvalidImage(_("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20})
+        raise InvalidImage(_("The image is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20})
     data = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidImage(_("The file is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20})
+        raise InvalidImage(_("The image is larger than %(mb)d MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20})
     if not data:
         raise InvalidImage(_("The file is empty."))
     return data

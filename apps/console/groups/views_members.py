@@ -56,7 +56,7 @@ def members_view(request, node_uid: str):
 def _users_named(usernames, form, field: str):
     users, missing = group_queries.resolve_usernames(usernames)
     if missing:
-        form.add_error(field, _("Unknown users: %(names)s.") % {"names": ", ".join(missing)})
+        form.add_error(field, _("No such user: %(names)s.") % {"names": ", ".join(missing)})
     return users
 
 
@@ -96,7 +96,7 @@ def members_remove_view(request, node_uid: str):
         users, missing = group_queries.resolve_usernames([form.cleaned_data["username"]])
         try:
             if missing:
-                raise ValidationError(_("Unknown users: %(names)s.") % {"names": ", ".join(missing)})
+                raise ValidationError(_("No such user: %(names)s.") % {"names": ", ".join(missing)})
             check_member_scope(request.user, group, users, "delete", [])
             memberships.remove_members(group, users, actor=request.user)
         except ACTION_ERRORS as exc:

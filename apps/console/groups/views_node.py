@@ -87,8 +87,10 @@ def children_view(request, node_uid: str):
         "group_type": parent.type,
         "append": is_htmx(request) and page.number > 1,
     }
-    template = "console/groups/_tree_level.html" if is_htmx(request) else "console/groups/children.html"
-    return render_console(request, template, context, section=SECTION)
+    if is_htmx(request):
+        return render_console(request, "console/groups/_tree_level.html", context, section=SECTION)
+    context.update(node_context(request, parent, "children"))  # the whole page: the group's tabs too
+    return render_console(request, "console/groups/children.html", context, section=SECTION)
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,7 +8,7 @@ with administrators, as in the API. The tree of each type is on its own page.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -81,16 +81,17 @@ def tree_view(request, key: str):
     return render_console(request, "console/groups/tree.html", context, section=SECTION)
 
 
-def _require_admin(request) -> None:
-    if not request.scope.is_admin:
-        raise PermissionDenied
+def _forbidden(request):
+    """Renaming and deleting types stay with administrators (as in the API)."""
+    return render_console(request, "console/forbidden.html", {}, section=SECTION, status=403)
 
 
 @require_http_methods(["GET", "POST"])
 @console_view()
 def type_edit_view(request, key: str):
     """Rename a custom type (administrators; the built-ins are refused by the action)."""
-    _require_admin(request)
+    if not request.scope.is_admin:
+        return _forbidden(request)
     group_type = group_type_by_key(key)
     form = RenameTypeForm(request.POST or None, initial={"name": group_type.name})
     if request.method == "POST" and form.is_valid():
@@ -109,7 +110,8 @@ def type_edit_view(request, key: str):
 @require_POST
 @console_view()
 def type_delete_view(request, key: str):
-    _require_admin(request)
+    if not request.scope.is_admin:
+        return _forbidden(request)
     group_type = group_type_by_key(key)
     try:
         type_actions.delete_group_type(group_type, actor=request.user)

@@ -94,6 +94,15 @@ def test_login_colour_previews_while_typing_then_login_page_uses_it(page, browse
     page.goto(f"{page.base}/console/config/")
     expect(page.locator('[data-page="login_page"]')).to_be_visible()
     shot(page, "index")
+    page.click('[data-page="accounts"] a')
+    expect(page.locator('tr[data-method="Password"]')).to_contain_text("On")
+    shot(page, "accounts")
+    page.goto(f"{page.base}/console/config/security/")
+    page.fill("#id_min_length", "4")
+    page.click("main form button[type=submit]")
+    expect(page.locator("#id_min_length-errors")).to_be_visible()  # inline, nothing saved
+    shot(page, "security")
+    page.goto(f"{page.base}/console/config/")
     page.click('[data-page="login_page"] a')
     expect(page.locator("h1")).to_have_text("Login page")
 

@@ -383,3 +383,38 @@ def test_sub_admin_sets_only_permissions_of_managed_apps(boss_web, admin_web, wo
 def test_groups_area_speaks_chinese(admin_web, world):
     page = admin_web.get(f"{BASE}/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
     assert "分组类型" in page
+
+
+def test_an_expansion_costs_the_same_queries_however_wide_the_level(admin_web, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def expand_hq() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_web.get(f"{BASE}/node/d_hq/children/", headers={"HX-Request": "true"}).status_code == 200
+        return len(queries)
+
+    narrow = expand_hq()
+    for n in range(30):
+        child = create_test_group(f"Team {n}", uid=f"team{n}", parent=world["hq"])
+        create_test_group(f"Sub {n}", uid=f"sub{n}", parent=child)
+    assert expand_hq() == narrow
+
+
+def test_posts_need_the_csrf_token(world):
+    from django.test import Client
+
+    from apps.console.tests.conftest import PASSWORD
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["admin"])
+    assert PASSWORD  # the same admin the other tests sign in through the login page
+    assert client.post(f"{BASE}/node/d_eng/delete/").status_code == 403
+    assert Group.objects.filter(uid="eng").exists()
+
+
+def test_bad_order_input_is_a_400_with_the_message(admin_web, world):
+    bad = admin_web.post(f"{BASE}/node/d_sales/order/", {"direction": "sideways"})
+    assert bad.status_code == 400 and "sideways" in bad.content.decode()
+    root = admin_web.post(f"{BASE}/node/d_root/order/", {"direction": "up"})
+    assert root.status_code == 400

@@ -152,7 +152,7 @@ def _as_node_uid(given: str, kind: str) -> str:
     return Group.NODE_PREFIX_GROUP + given  # "group", and bare uids in "filter"
 
 
-def _in_groups(groups: list[Group], *, descendants: bool) -> Exists:
+def _in_groups(groups: list[Group], *, descendants: bool) -> Q:
     if descendants:
         subtree = Q()
         for group in groups:
@@ -160,7 +160,9 @@ def _in_groups(groups: list[Group], *, descendants: bool) -> Exists:
         group_ids = Group.objects.filter(subtree).values("pk")  # one indexed prefix scan per group
     else:
         group_ids = [group.pk for group in groups]
-    return Exists(Membership.objects.filter(user=OuterRef("pk"), group_id__in=group_ids))
+    # An uncorrelated IN (SELECT user_id ...), evaluated once: as a correlated EXISTS, SQLite
+    # re-ran the subtree scan for every user (2.3 s instead of 22 ms at 100k users).
+    return Q(pk__in=Membership.objects.filter(group_id__in=group_ids).values("user_id"))
 
 
 def _custom_filter(key: str, value: str, match: re.Match) -> Exists:

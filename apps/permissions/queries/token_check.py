@@ -48,8 +48,9 @@ def _app_rows(app_uid: str) -> list[tuple]:
     return rows
 
 
-def _app_perms(user, app_uid: str) -> dict[str, bool]:
-    """{uid: held} for every permission of the app, each through the engine's cache."""
+def app_results(user, app_uid: str) -> dict[str, bool]:
+    """{uid: held} for every permission of the app (404 when there is no such app), each
+    through the engine's cache."""
     rows = _app_rows(app_uid)
     app = App(id=rows[0][4], uid=app_uid, allow_any_user=rows[0][5])
     perm_rows = [(pk, uuid, uid, kind) for pk, uuid, uid, kind, *_ in rows]
@@ -66,35 +67,51 @@ def _held(user, perm_uid: str) -> bool:
     return perm.kind == Permission.Kind.SYSTEM and perm.uid in resolve_scope(user).perms
 
 
-def check(user, params) -> tuple[int, list[str]]:
-    """(HTTP status, perms) for ``user``'s own token check; DomainError for bad parameters."""
-    perm_uid = (params.get("perm_uid") or "").strip()
+def app_uid_of(params) -> str:
+    """The app a check names: ``app_uid``, else the app of ``oauth_client_id`` (404 when it has
+    none), else "" (no app: every permission of the user)."""
     app_uid = (params.get("app_uid") or "").strip()
     client_id = (params.get("oauth_client_id") or "").strip()
     if client_id and not app_uid:
         app_uid = client_apps.app_uid_for_client(client_id) or ""
         if not app_uid:
             raise UnknownObject(_("No app has this OAuth client id."), field="oauth_client_id", code="not_found")
+    return app_uid
+
+
+def app_status(results: dict[str, bool], app_uid: str, perm_uid: str) -> int:
+    """The HTTP status of a check of ``perm_uid`` (full, or relative to the app) given the
+    app's results; 404 for a permission the app does not have."""
+    if not perm_uid:
+        return status.HTTP_200_OK
+    full = perm_uid if perm_uid in results else f"app_{app_uid}_{perm_uid}"
+    if full not in results:
+        raise UnknownObject(_("No such permission in this app."), field="perm_uid", code="not_found")
+    return status.HTTP_200_OK if results[full] else status.HTTP_403_FORBIDDEN
+
+
+def held_perms(results: dict[str, bool], app_uid: str) -> list[str]:
+    """The held permissions of the app, without the ``app_<uid>_`` prefix."""
+    prefix = f"app_{app_uid}_"
+    return sorted(uid.removeprefix(prefix) for uid, held in results.items() if held)
+
+
+def check(user, params) -> tuple[int, list[str]]:
+    """(HTTP status, perms) for ``user``'s own token check; DomainError for bad parameters."""
+    perm_uid = (params.get("perm_uid") or "").strip()
+    app_uid = app_uid_of(params)
     if not app_uid:
         held = _held(user, perm_uid) if perm_uid else True
         perms = set(engine.user_perms(user)) | resolve_scope(user).perms
         return (status.HTTP_200_OK if held else status.HTTP_403_FORBIDDEN), sorted(perms)
-    prefix = f"app_{app_uid}_"
-    results = _app_perms(user, app_uid)
-    if perm_uid:
-        full = perm_uid if perm_uid in results else prefix + perm_uid
-        if full not in results:
-            raise UnknownObject(_("No such permission in this app."), field="perm_uid", code="not_found")
-        code = status.HTTP_200_OK if results[full] else status.HTTP_403_FORBIDDEN
-    else:
-        code = status.HTTP_200_OK
-    return code, sorted(uid.removeprefix(prefix) for uid, held in results.items() if held)
+    results = app_results(user, app_uid)
+    return app_status(results, app_uid, perm_uid), held_perms(results, app_uid)
 
 
-def check_for_app(app_uid: str, params) -> tuple[object, int, list[str]]:
-    """(user, HTTP status, perms) for an app authenticated by its own client credentials asking
-    about the user named by ``username``. The app learns only its own permissions: naming
-    another app (``app_uid`` or ``oauth_client_id``) is refused, not silently answered."""
+def user_for_app(app_uid: str, params):
+    """The active user an app authenticated by its own client credentials asks about
+    (``username``). The app learns only its own permissions: naming another app (``app_uid``
+    or ``oauth_client_id``) is refused, not silently answered."""
     from apps.directory.models import User
 
     username = (params.get("username") or "").strip().lower()
@@ -109,5 +126,11 @@ def check_for_app(app_uid: str, params) -> tuple[object, int, list[str]]:
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise UnknownObject(_("No such active user."), field="username", code="not_found")
+    return user
+
+
+def check_for_app(app_uid: str, params) -> tuple[object, int, list[str]]:
+    """(user, HTTP status, perms) for an app asking about a user (see :func:`user_for_app`)."""
+    user = user_for_app(app_uid, params)
     code, perms = check(user, {"app_uid": app_uid, "perm_uid": params.get("perm_uid") or ""})
     return user, code, perms

@@ -114,7 +114,7 @@ def test_allow_any_user_access(tree, user, admin_user):
     set_statuses(perm, actor=admin_user, group_statuses=[(tree["r"], 1)])  # another group grants
     assert engine.has_perm(user, perm) is True
     stranger = create_test_user("stranger")  # no groups at all
-    set_status(perm, stranger, -1)
+    set_statuses(perm, actor=admin_user, user_statuses=[(stranger, -1)])
     assert engine.has_perm(stranger, perm) is False
     assert engine.has_perm(create_test_user("free"), perm) is True
 

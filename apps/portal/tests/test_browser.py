@@ -90,7 +90,7 @@ def test_edit_profile(page, staff):
     page.click("text=Profile")
     page.get_by_label("Name").fill("Robert Builder")
     page.get_by_label("Position").fill("Site lead")
-    page.click("main button[type=submit]")
+    page.get_by_role("button", name="Save").click()
     sync_api.expect(page.locator(".flash")).to_be_visible()
     shot(page, "profile")
     staff.refresh_from_db()

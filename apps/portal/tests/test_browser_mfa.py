@@ -33,7 +33,7 @@ def _seed(transactional_db):
     )
 
 
-def test_enrol_two_factor_then_sign_in_with_a_code(page, staff):
+def test_enrol_two_factor_then_sign_in_with_a_code(page, staff):  # noqa: F811 - the fixture imported above
     log_in(page)
     page.click("text=Two-factor")
     sync_api.expect(page.locator('[data-mfa="off"]')).to_be_visible()
@@ -67,7 +67,7 @@ def test_enrol_two_factor_then_sign_in_with_a_code(page, staff):
     shot(page, "mfa-status")
 
 
-def test_upload_an_avatar_and_see_it(page, staff, settings, live_server, tmp_path):
+def test_upload_an_avatar_and_see_it(page, staff, settings, live_server, tmp_path):  # noqa: F811 - the fixture imported above
     settings.BASE_URL = live_server.url  # the stored URL must point at this server
     settings.MEDIA_ROOT = tmp_path / "media"
     picture = tmp_path / "me.jpg"
@@ -92,7 +92,7 @@ def test_upload_an_avatar_and_see_it(page, staff, settings, live_server, tmp_pat
         assert image.size == (256, 256)
 
 
-def test_change_email_with_a_code(page, staff, caplog):
+def test_change_email_with_a_code(page, staff, caplog):  # noqa: F811 - the fixture imported above
     caplog.set_level(logging.WARNING, logger="arkid.accounts.senders")
     EmailConfig(vendor="log").save()
     config.forget("email")

@@ -1,0 +1,137 @@
+"""Hand-written statements for the token endpoint's hot path.
+
+A token request writes two or three rows and reads a few by an indexed column; compiling the
+ORM's statements for that cost several times more than running them (measured with
+bench/bench_oidc.py: a refresh spent most of its time in Django's SQL compiler). These helpers
+prepare values with the models' own fields (``pre_save`` and ``get_db_prep_save``: token
+checksums, ``auto_now`` timestamps, JSON columns), so the rows are exactly what ``save()``
+writes, and raw querysets read them back into the models' own instances.
+
+No ``pre_save``/``post_save`` signals are sent for these rows: nothing in ArkID listens to
+DOT's token models (a test keeps it that way).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from oauth2_provider.models import AccessToken, RefreshToken
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+@cache
+def _insert_sql(model, vendor: str) -> tuple[str, tuple]:
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    columns = ", ".join(_qn(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {_qn(model._meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {_qn(model._meta.pk.column)}"  # noqa: S608 - names from _meta
+    return sql, fields
+
+
+def insert(instance) -> None:
+    """``instance.save()`` for a new row, in one statement and without the SQL compiler."""
+    sql, fields = _insert_sql(type(instance), connection.vendor)
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
+@cache
+def _select(model, alias: str, vendor: str) -> tuple[str, tuple, tuple]:
+    """The column list of ``model`` (qualified by ``alias``) and, per column, the converters
+    the ORM would apply to it (SQLite hands back datetimes and UUIDs as text, JSON is text)."""
+    fields = tuple(model._meta.concrete_fields)
+    columns = ", ".join(f"{alias}.{_qn(f.column)}" for f in fields)
+    converters = []
+    for index, field in enumerate(fields):
+        col = field.get_col(model._meta.db_table)
+        for func in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
+            converters.append((index, func, col))
+    return columns, tuple(f.attname for f in fields), tuple(converters)
+
+
+def _build(model, row, names, converters):
+    values = list(row)
+    for index, func, col in converters:
+        values[index] = func(values[index], col, connection)
+    return model.from_db(connection.alias, names, values)
+
+
+def fetch_one(model, column: str, value, *, order_by: str = ""):
+    """``SELECT … FROM <model> WHERE <column> = %s [ORDER BY …] LIMIT 1`` as an instance,
+    built as the ORM builds one (``from_db``) but without its compiler."""
+    columns, names, converters = _select(model, "t", connection.vendor)
+    sql = f"SELECT {columns} FROM {_qn(model._meta.db_table)} t WHERE t.{_qn(column)} = %s {order_by} LIMIT 1"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        row = cursor.fetchone()
+    return None if row is None else _build(model, row, names, converters)
+
+
+def access_token_with_user(checksum: str) -> tuple[AccessToken, object] | None:
+    """A bearer token by its checksum and its user (None for a client's own token), in one
+    statement; the user is cached on the token as ``select_related`` would."""
+    user_model = get_user_model()
+    token_cols, token_names, token_conv = _select(AccessToken, "t", connection.vendor)
+    user_cols, user_names, user_conv = _select(user_model, "u", connection.vendor)
+    sql = (
+        f"SELECT {token_cols}, {user_cols} FROM {_qn(AccessToken._meta.db_table)} t "  # noqa: S608
+        f"LEFT JOIN {_qn(user_model._meta.db_table)} u ON u.{_qn(user_model._meta.pk.column)} = t.{_qn('user_id')} "
+        f"WHERE t.{_qn('token_checksum')} = %s LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [checksum])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(token_names)
+    token = _build(AccessToken, row[:split], token_names, token_conv)
+    user = _build(user_model, row[split:], user_names, user_conv) if token.user_id is not None else None
+    AccessToken._meta.get_field("user").set_cached_value(token, user)
+    return token, user
+
+
+def refresh_token_by_checksum(checksum: str) -> RefreshToken | None:
+    """DOT's lookup: several rows may share a checksum (uniqueness is checksum + revoked),
+    prefer the live one, else the most recently revoked."""
+    revoked = _qn("revoked")
+    order = f"ORDER BY {revoked} IS NOT NULL, {revoked} DESC"
+    return fetch_one(RefreshToken, "token_checksum", checksum, order_by=order)
+
+
+def lock_for_rotation(refresh_token_id: int) -> tuple | None:
+    """Lock a refresh token for rotation (PostgreSQL; SQLite's IMMEDIATE transaction already
+    holds the write lock) and return ``(revoked, access_token_id, superseded)``, where
+    ``superseded`` says an access token was already minted from it (a concurrent rotation)."""
+    rt, at = _qn(RefreshToken._meta.db_table), _qn(AccessToken._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT revoked, access_token_id, EXISTS (SELECT 1 FROM {at} WHERE source_refresh_token_id = %s) "  # noqa: S608
+        f"FROM {rt} WHERE id = %s{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [refresh_token_id, refresh_token_id])
+        return cursor.fetchone()
+
+
+def revoke_for_rotation(refresh_token_id: int, access_token_id: int | None, now) -> None:
+    """What ``RefreshToken.revoke()`` writes: the refresh token marked revoked (its pointer to
+    the access token cleared, as the delete's SET_NULL would), the access token deleted."""
+    rt, at = _qn(RefreshToken._meta.db_table), _qn(AccessToken._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {rt} SET revoked = %s, updated = %s, access_token_id = NULL WHERE id = %s",  # noqa: S608
+            [stamp, stamp, refresh_token_id],
+        )
+        if access_token_id:
+            # A OneToOne target: the refresh token just updated was the only row pointing at it.
+            cursor.execute(f"DELETE FROM {at} WHERE id = %s", [access_token_id])  # noqa: S608
