@@ -90,6 +90,8 @@ class Action(models.TextChoices):
     OAUTH_ACCESS_DENIED = "oauth.access_denied", _("OAuth authorization refused: no access to the app")
     OAUTH_KEYS_ROTATED = "oauth.keys_rotated", _("OIDC signing keys rotated")
     OAUTH_PURGED = "oauth.purged", _("Expired OAuth tokens and grants purged")
+    OAUTH_TOKEN_ISSUED = "oauth.token_issued", _("OAuth tokens issued (any grant)")
+    OAUTH_CLIENT_AUTH_FAILED = "oauth.client_auth_failed", _("OAuth client authentication failed")
 
     # LDAP (apps.ldap_server)
     LDAP_BIND_SUCCEEDED = "ldap.bind_succeeded", _("LDAP bind succeeded")

@@ -12,12 +12,14 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import hashlib
 import json
 import time
 import uuid
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,6 +39,8 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc8628.grant_types.device_code import DeviceCodeGrant
 
+from apps.audit.actions import record_event
+from apps.audit.models import Action, Outcome
 from apps.oidc import access, claims, clients, keys, storage
 from apps.oidc.models import Application, RedeemedCode
 
@@ -154,6 +158,22 @@ class ArkidValidator(OAuth2Validator):
         # Access taken away since the token was issued: no new tokens.
         return _may_use(user, client, request)
 
+    def authenticate_client(self, request, *args, **kwargs):
+        """DOT's check of a confidential client's credentials; a refusal is audited like a
+        failed login (who tried which client id, from where)."""
+        if super().authenticate_client(request, *args, **kwargs):
+            return True
+        presented = _presented_client_id(request)
+        if presented:
+            record_event(
+                Action.OAUTH_CLIENT_AUTH_FAILED,
+                target_type="oidc.application",
+                target_name=presented[:255],
+                detail={"client_id": presented[:100], "grant_type": request.grant_type or ""},
+                outcome=Outcome.FAILURE,
+            )
+        return False
+
     def save_bearer_token(self, token, request, *args, **kwargs):
         # The last gate every grant that names a user passes (device code included, whose
         # user approved on a page that does not know the app's permissions).
@@ -167,7 +187,9 @@ class ArkidValidator(OAuth2Validator):
         # DOT opens a transaction here; the token endpoint already runs in one (TokenView),
         # where a savepoint would only add two statements.
         with _atomic_unless_in_one():
-            return self._save_bearer_token(token, request, *args, **kwargs)
+            saved = self._save_bearer_token(token, request, *args, **kwargs)
+            _audit_issued(token, request, user)
+            return saved
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
         """DOT's, with the rotation of a live refresh token in four statements (DOT's
@@ -393,6 +415,40 @@ class ArkidValidator(OAuth2Validator):
         kid = parsed.jose_header.get("kid")
         loaded = keys.key_by_kid(kid) if kid else None
         return loaded.jwk if loaded else None
+
+
+def _presented_client_id(request) -> str:
+    """The client id a failed request named: in the body, or in HTTP Basic credentials."""
+    if request.client_id:
+        return str(request.client_id)
+    header = (request.headers or {}).get("HTTP_AUTHORIZATION") or (request.headers or {}).get("Authorization") or ""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        return unquote_plus(base64.b64decode(encoded, validate=True).decode().partition(":")[0])
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+def _audit_issued(token, request, user) -> None:
+    """Every grant is an authentication (of the client, and of the user it names): one event
+    in the token's own transaction, so an event exists exactly when the tokens do."""
+    client = request.client
+    record_event(
+        Action.OAUTH_TOKEN_ISSUED,
+        actor=user if request.grant_type != "client_credentials" else None,
+        actor_name="" if user is not None and request.grant_type != "client_credentials" else client.client_id,
+        target_type="oidc.application",
+        target_id=str(client.pk),
+        target_name=client.name,
+        detail={
+            "grant_type": request.grant_type or "",
+            "client_id": client.client_id,
+            "scope": token.get("scope", ""),
+            "refresh_token": bool(token.get("refresh_token")),
+        },
+    )
 
 
 def _atomic_unless_in_one():
