@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -132,7 +133,9 @@ def start_sync(*, actor, trigger: str = "console") -> SyncRun:
         target_name="full sync",
         detail={"trigger": trigger},
     )
-    transaction.on_commit(lambda: tasks.sync.delay(run.pk, trigger))
+    # The task id is chosen now so the caller can report it before the task is queued.
+    run.task_id = str(uuid.uuid4())
+    transaction.on_commit(lambda: tasks.sync.apply_async((run.pk, trigger), task_id=run.task_id))
     return run
 
 

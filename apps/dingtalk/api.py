@@ -4,7 +4,8 @@
   write-only (``*_set`` booleans say whether one is stored); fields set by
   ``ARKID_DINGTALK_*`` variables are listed in ``overridden`` and refused on PATCH.
 * ``task/import/ding/`` POST (ArkID v1's 开始同步, which was a GET): queues a full sync ->
-  202 ``{task_id, run_id}``.
+  202 ``{task_id, run_id}``, audited ``dingtalk.sync_started``; 409 while a full sync is
+  already queued or running.
 * ``dingtalk/runs/`` and ``dingtalk/runs/<id>/``: the sync history (counts, calls, errors).
 * ``dingtalk/outbox/`` and ``dingtalk/outbox/<id>/retry/``: push-back entries; retry one.
 * ``dingtalk/callback/``: DingTalk's HTTP push (no ArkID authentication: the signature is the
@@ -19,6 +20,7 @@ import json
 import logging
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -130,9 +132,11 @@ class ImportDingView(APIView):
                 {"detail": "DingTalk AppKey and AppSecret are not configured.", "code": "not_configured"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        run = SyncRun.objects.create(kind=SyncRun.Kind.FULL, trigger="api")
-        result = tasks.sync.delay(run.pk, "api")
-        return Response({"task_id": result.id, "run_id": run.pk}, status=status.HTTP_202_ACCEPTED)
+        try:
+            run = actions.start_sync(actor=request.user, trigger="api")  # audited; one full sync at a time
+        except ValidationError as exc:
+            return Response({**exc.message_dict, "code": "sync_running"}, status=status.HTTP_409_CONFLICT)
+        return Response({"task_id": run.task_id, "run_id": run.pk}, status=status.HTTP_202_ACCEPTED)
 
 
 class SyncRunListView(ListAPIView):

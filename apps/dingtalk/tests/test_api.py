@@ -63,6 +63,23 @@ def test_import_needs_configuration(admin_client, settings):
     assert response.status_code == 400 and response.json()["code"] == "not_configured"
 
 
+def test_import_is_audited_and_refused_while_a_sync_runs(admin_client, emulator, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from apps.audit.models import Event
+
+    with mock.patch("apps.dingtalk.tasks.sync.apply_async") as queued, django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/siteapi/v1/task/import/ding/")
+    assert response.status_code == 202
+    body = response.json()
+    queued.assert_called_once_with((body["run_id"], "api"), task_id=body["task_id"])
+    event = Event.objects.get(action="dingtalk.sync_started")
+    assert event.actor_name == "admin" and event.target_id == str(body["run_id"])
+    second = admin_client.post("/siteapi/v1/task/import/ding/")  # the first is still queued
+    assert second.status_code == 409 and second.json()["code"] == "sync_running"
+    assert SyncRun.objects.filter(kind=SyncRun.Kind.FULL).count() == 1
+
+
 def test_run_history(admin_client, emulator):
     run = run_sync()
     listed = admin_client.get("/siteapi/v1/dingtalk/runs/").json()
