@@ -146,6 +146,14 @@ else:
         # queries it only adds latency. ARKID_DB_JIT=true keeps the server's setting.
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    # The planner's default random_page_cost (4) models spinning disks: a subtree filter (the
+    # memberships of a few hundred groups) then reads all memberships instead of the group_id
+    # index, 325 ms instead of 41 ms at 200k memberships. 1.1 suits SSDs and data held in RAM;
+    # ARKID_DB_RANDOM_PAGE_COST=server keeps the server's setting.
+    _page_cost = env("ARKID_DB_RANDOM_PAGE_COST", "1.1")
+    if _page_cost != "server":
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c random_page_cost={float(_page_cost):g}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery, locks --------------------------------------------------------------

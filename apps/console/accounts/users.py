@@ -57,15 +57,20 @@ def new_view(request):
             return redirect("console-accounts-user", username=user.username)
     context = {"form": form, "selected_groups": _selection_of(request.user, node_uids)}
     return render_console(
-        request, "console/accounts/new.html", context, section=SECTION, status=400 if form.errors else 200
+        request, "console/accounts/new.html", context, section=SECTION, status=400 if _has_errors(form) else 200
     )
+
+
+def _has_errors(form) -> bool:
+    return bool(form.errors or getattr(form, "group_errors", None))
 
 
 def _errors_into(form, exc) -> None:
     # The group rules speak of the API's node_uids; the form's field is the picker.
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict") and "node_uids" in exc.error_dict:
-        form.group_errors = exc.message_dict.pop("node_uids")
-        exc = ValidationError(exc.message_dict) if exc.message_dict else None
+        others = exc.message_dict  # a fresh dict on every access
+        form.group_errors = others.pop("node_uids")
+        exc = ValidationError(others) if others else None
     if exc is not None:
         errors_into_form(form, exc)
 
@@ -123,7 +128,7 @@ def user_view(request, username: str):
         "password_form": SetPasswordForm(user=user),
     }
     return render_console(
-        request, "console/accounts/user.html", context, section=SECTION, status=400 if form.errors else 200
+        request, "console/accounts/user.html", context, section=SECTION, status=400 if _has_errors(form) else 200
     )
 
 

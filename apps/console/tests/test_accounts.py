@@ -178,6 +178,7 @@ def test_initial_password_must_be_changed_at_first_login(admin_web):
 def test_sub_admin_creates_only_into_the_scope(boss_web):
     none = boss_web.post("/console/accounts/new/", {"username": "henry", "gender": "0"})
     assert none.status_code == 400 and none.context["form"].group_errors
+    assert not none.context["form"].non_field_errors()  # shown once, under the picker
     outside = boss_web.post("/console/accounts/new/", {"username": "henry", "gender": "0", "groups": ["d_hr"]})
     assert outside.status_code == 400 and b"outside your scope" in outside.content
     assert not User.objects.filter(username="henry").exists()
@@ -262,3 +263,10 @@ def test_bulk_delete_is_all_or_nothing(admin_web, boss_web):
     assert done.status_code == 302 and done["Location"].startswith("/console/accounts/?")
     assert "\n" not in done["Location"]
     assert not User.objects.filter(username__in=["carol", "dave"]).exists()
+
+
+def test_accounts_area_speaks_chinese(admin_web):
+    page = admin_web.get(LIST, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
+    assert "新建账号" in page and "删除勾选的账号" in page
+    account = admin_web.get("/console/accounts/u/carol/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "设置密码" in account and "应用权限" in account

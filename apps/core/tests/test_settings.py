@@ -114,6 +114,16 @@ def test_settings_local_overrides_and_is_applied_last(tmp_path):
 
 def test_postgresql_connections_turn_jit_off_unless_asked(tmp_path):
     url = "postgres://arkid@db.example:5432/arkid"
-    assert loaded(load_settings(tmp_path, ARKID_DATABASE_URL=url))["db_options"]["options"] == "-c jit=off"
+    assert "-c jit=off" in loaded(load_settings(tmp_path, ARKID_DATABASE_URL=url))["db_options"]["options"]
     kept = loaded(load_settings(tmp_path, ARKID_DATABASE_URL=url, ARKID_DB_JIT="true"))["db_options"]
     assert "jit" not in kept.get("options", "")
+
+
+def test_postgresql_planner_assumes_fast_storage_unless_told(tmp_path):
+    url = "postgres://arkid@db.example:5432/arkid"
+    options = loaded(load_settings(tmp_path, ARKID_DATABASE_URL=url))["db_options"]["options"]
+    assert options == "-c jit=off -c random_page_cost=1.1"
+    custom = loaded(load_settings(tmp_path, ARKID_DATABASE_URL=url, ARKID_DB_RANDOM_PAGE_COST="2"))["db_options"]
+    assert custom["options"].endswith("-c random_page_cost=2")
+    kept = loaded(load_settings(tmp_path, ARKID_DATABASE_URL=url, ARKID_DB_RANDOM_PAGE_COST="server"))["db_options"]
+    assert "random_page_cost" not in kept["options"]
