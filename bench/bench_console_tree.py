@@ -3,7 +3,7 @@ loader: departments 10/100/1,000/7,000 deep, 50+900 roles, 940 labels side by si
 
 Measures the server time of the Groups pages through Django's test client with a session
 (the console is session-only), for the administrator and for a sub-administrator of one
-top-level department (~1,100 groups, ~10k users in scope):
+top-level department (811 groups, ~10k users in scope):
 
 - a tree expansion of a wide level (the 940 labels under the label root: the first page of
   20 and the "More…" count) and of a deep level (a department at depth 3), as the htmx

@@ -113,6 +113,7 @@ class Action(models.TextChoices):
     STORAGE_CONFIG_UPDATED = "storage.config_updated", _("File storage settings changed")
     STORAGE_TESTED = "storage.tested", _("File storage connection tested")
     FILE_STORED = "storage.file_stored", _("File uploaded")
+    FILE_DELETED = "storage.file_deleted", _("Uploaded file deleted")
 
 
 class Outcome(models.TextChoices):

@@ -121,3 +121,8 @@ def authorised_clients(user: User) -> QuerySet[Application]:
 
 def authorised_client(user: User, client_pk: int) -> Application | None:
     return authorised_clients(user).filter(pk=client_pk).first()
+
+
+def avatar_in_use(url: str) -> bool:
+    """Whether any account's avatar is this URL (an upload is rare: a scan is fine)."""
+    return bool(url) and User.objects.filter(avatar=url).exists()

@@ -25,7 +25,7 @@ from apps.portal import queries
 from apps.portal.contact import available_channels
 from apps.portal.forms import AvatarForm, ChangePasswordForm, ProfileForm
 from apps.portal.web import errors_into_form, render_page
-from apps.storage.actions import StorageUnavailable, store_avatar
+from apps.storage.actions import StorageUnavailable, discard_file, store_avatar, stored_name_of
 
 
 @login_required
@@ -65,6 +65,14 @@ def _profile_page(request, *, form=None, avatar_form=None):
     return render_page(request, "portal/profile.html", context, status=status)
 
 
+def _discard_on_commit(previous_url: str, user) -> None:
+    """The replaced avatar's file goes once the change is committed, unless another account
+    points at it too (the avatar field is free text in the API)."""
+    name = stored_name_of(previous_url)
+    if name and not queries.avatar_in_use(previous_url):
+        transaction.on_commit(lambda: discard_file(name, actor=user))
+
+
 @login_required
 @require_POST
 def avatar_upload_view(request):
@@ -72,10 +80,12 @@ def avatar_upload_view(request):
     at it (user.updated is audited by the directory, the upload by storage)."""
     form = AvatarForm(request.POST, request.FILES)
     if form.is_valid():
+        previous = request.user.avatar
         try:
             with transaction.atomic():
                 url = store_avatar(form.cleaned_data["file"], actor=request.user)
                 update_user(request.user, {"avatar": url}, actor=request.user, visible_only=True)
+                _discard_on_commit(previous, request.user)
         except StorageUnavailable:
             form.add_error("file", _("The file could not be stored. Try again later."))
         except (ValidationError, DomainError) as exc:
@@ -89,7 +99,10 @@ def avatar_upload_view(request):
 @login_required
 @require_POST
 def avatar_remove_view(request):
-    update_user(request.user, {"avatar": ""}, actor=request.user, visible_only=True)
+    with transaction.atomic():
+        previous = request.user.avatar
+        update_user(request.user, {"avatar": ""}, actor=request.user, visible_only=True)
+        _discard_on_commit(previous, request.user)
     messages.success(request, _("Your avatar was removed."))
     return redirect("portal-profile")
 

@@ -9,6 +9,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -18,6 +19,7 @@ from rest_framework import exceptions
 
 from apps.audit.actions import diff, record_event
 from apps.audit.models import Action, Outcome
+from apps.core.exceptions import DomainError
 from apps.storage.backends import STORAGE_ERRORS, check_round_trip, storage_for
 from apps.storage.images import square_avatar_png
 from apps.storage.models import StorageConfig
@@ -30,6 +32,7 @@ SECRET_MARK = "***"  # noqa: S105 - shown in the audit log instead of the secret
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 PREFIX_RE = re.compile(r"^[A-Za-z0-9._/-]*$")
 AVATAR_DIR = "avatars"
+UPLOADS_PER_HOUR, UPLOAD_WINDOW = 30, 3600
 # The names we hand out; the media view serves nothing else.
 STORED_NAME_RE = re.compile(rf"^{AVATAR_DIR}/[0-9a-f]{{32}}\.png$")
 
@@ -139,10 +142,59 @@ def url_of(name: str, config: StorageConfig | None = None) -> str:
     return f"{settings.BASE_URL}/media/{name}"
 
 
+class TooManyUploads(DomainError):
+    status_code = 429
+
+    def __init__(self):
+        super().__init__(_("Too many uploads. Try again later."), field="file", code="too_many_uploads")
+
+
+def _count_upload(actor) -> None:
+    """At most ``UPLOADS_PER_HOUR`` stored files per account: every upload is a new file."""
+    key = f"storage:uploads:{actor.pk}"
+    cache.add(key, 0, timeout=UPLOAD_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=UPLOAD_WINDOW)
+        count = 1
+    if count > UPLOADS_PER_HOUR:
+        raise TooManyUploads()
+
+
+def stored_name_of(url: str, config: StorageConfig | None = None) -> str | None:
+    """The stored file behind a URL that :func:`url_of` made (ArkID's ``/media/`` or the
+    bucket's public URL), or ``None`` for any other URL."""
+    config = config or StorageConfig.load()
+    bases = [f"{settings.BASE_URL}/media/"]
+    if config.method == StorageConfig.Method.S3 and config.public_url:
+        bases.append(url_of("", config) + "/")
+    for base in bases:
+        name = url[len(base) :] if url and url.startswith(base) else ""
+        if STORED_NAME_RE.match(name):
+            return name
+    return None
+
+
+def discard_file(name: str, *, actor) -> None:
+    """Delete a stored file nobody uses any more (the caller checked). A storage error is
+    logged, not raised: the user's change is done, a leftover file is harmless."""
+    if not STORED_NAME_RE.match(name):
+        return
+    config = StorageConfig.load()
+    try:
+        storage_for(config).delete(name)
+    except STORAGE_ERRORS as exc:
+        logger.warning("deleting %s from the storage failed: %s", name, exc)
+        return
+    record_event(Action.FILE_DELETED, actor=actor, target=actor, detail={"name": name, "method": config.method})
+
+
 def store_avatar(upload, *, actor) -> str:
     """Check and re-encode the uploaded image (:mod:`apps.storage.images`), store it under a
     random name in the configured storage; returns its URL. Audited ``storage.file_stored``."""
     png = square_avatar_png(upload)
+    _count_upload(actor)
     config = StorageConfig.load()
     name = f"{AVATAR_DIR}/{uuid.uuid4().hex}.png"
     try:

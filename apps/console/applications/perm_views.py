@@ -17,6 +17,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.console.applications.forms import OwnersForm, PermissionForm, RenamePermissionForm
+from apps.console.applications.paging import peek_paginate
 from apps.console.web import console_view, keyword_of, paginate, query_without, render_console
 from apps.core.exceptions import DomainError
 from apps.directory.queries.groups import resolve_node_uids, resolve_usernames
@@ -119,7 +120,7 @@ def _status_filter(params) -> tuple[str, int | None]:
 def _owners_page(request, app, perm, form, *, rename_form=None, status: int = 200):
     status_key, status_value = _status_filter(request.GET)
     rows = perm_queries.owner_statuses(request.user, perm, perm_queries.OWNER_ALL, status_value)
-    page = paginate(rows, request.GET)
+    page = peek_paginate(rows, request.GET)  # for a sub-administrator, a scope filter on every row
     owners = [perm_queries.describe_owner(row) for row in page.object_list]
     context = {
         "app": app,
@@ -200,8 +201,8 @@ def holders_view(request, uid: str, perm_uid: str):
     app, perm = _app_perm(request, uid, perm_uid)
     keyword = keyword_of(request.GET)
     users = perm_queries.scoped_holders(request.user, engine.holders(perm, keyword=keyword))
-    page = paginate(users, request.GET)
-    listed = list(page.object_list)  # one query for the page, reused below
+    page = peek_paginate(users, request.GET)  # no COUNT(*): see paging.py
+    listed = page.object_list
     sources = engine.sources_for(perm, listed)
     context = {
         "app": app,

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from apps.console.config.web import render_settings
 from apps.console.storage.forms import StorageForm
-from apps.console.web import console_view, render_console
+from apps.console.web import console_view
 from apps.portal.web import errors_into_form
 from apps.storage.actions import EDITABLE, build_config, test_connection, update_storage_config
 from apps.storage.models import StorageConfig
@@ -47,4 +48,5 @@ def storage_view(request):
             errors_into_form(form, exc)
     context = {"form": form, "secret_set": bool(saved.secret_key), "test_result": test_result, "saved": saved}
     status = 400 if form.errors else 200
-    return render_console(request, "console/storage/index.html", context, section="config", status=status)
+    # One of the Settings pages (same menu entry and tabs), though it lives in its own package.
+    return render_settings(request, "console/storage/index.html", context, page="storage", status=status)

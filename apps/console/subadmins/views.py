@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.console.subadmins.forms import PERM_LABELS, SCOPE_LABELS, ManagerGroupForm
 from apps.console.web import console_view, keyword_of, paginate, query_without, render_console, sort_queryset
 from apps.core.exceptions import DomainError
+from apps.directory.queries.groups import resolve_node_uids, resolve_usernames
 from apps.permissions.actions import manager_groups as actions
 from apps.permissions.api.manager_groups import parse_body, with_relations
 from apps.permissions.models import App, ManagerGroup
@@ -86,8 +87,6 @@ def _selected_from_group(group: ManagerGroup) -> dict:
 def _selected_from_post(post) -> dict:
     """What the admin had ticked, re-shown after an error (unknown values are dropped and
     reported by the parser)."""
-    from apps.directory.queries.groups import resolve_node_uids, resolve_usernames
-
     values = {key: post.getlist(key)[:1000] for key in PICKERS}
     return {
         "members": _selected("members", resolve_usernames(values["members"])[0]),

@@ -418,3 +418,19 @@ def test_a_public_client_has_no_secret_to_show_or_rotate(admin_web, world):
     response = admin_web.post("/console/apps/_new/", data)
     assert response.status_code == 400 and "oauth_grant_types" in response.context["form"].errors
     assert admin_web.post("/console/apps/mail/rotate/oauth_app/").status_code == 404
+
+
+def test_result_list_pages_without_a_total(admin_web, world):
+    from apps.directory.tests.factories import add_member, create_test_user
+
+    for n in range(25):
+        add_member(world["east"], create_test_user(f"member{n:02d}"))
+    url = "/console/apps/wiki/perms/app_wiki_access/"
+    admin_web.post(url, {"status": "1", "groups": ["d_east"]})
+    first = admin_web.get(url + "holders/").content.decode()
+    assert first.count("data-holder=") == 20 and "page=2" in first and "Page 1" in first
+    second = admin_web.get(url + "holders/?page=2").content.decode()
+    # 25 members, carol and the administrator: 27 holders.
+    assert second.count("data-holder=") == 7 and "page=1" in second and "page=3" not in second
+    assert admin_web.get(url + "holders/?page=99").content.decode().count("data-holder=") == 20
+    assert admin_web.get(url + "holders/?page=x&size=5").content.decode().count("data-holder=") == 5

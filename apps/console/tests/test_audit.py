@@ -52,7 +52,9 @@ def test_filters_by_family_actor_time_text_and_outcome(admin_web, world):
     old = _event(Action.USER_CREATED, target_name="old-one")
     Event.objects.filter(pk=old.pk).update(created=timezone.now() - dt.timedelta(days=10))
     _event(Action.LOGIN_FAILED, target_name="mallory", outcome="failure")
-    family = admin_web.get("/console/audit/", {"action": "user.*"}).context["page"].rows
+    response = admin_web.get("/console/audit/", {"action": "user.*"})
+    assert '<option value="user.*" selected>All user events</option>' in response.content.decode()
+    family = response.context["page"].rows
     assert family and all(e.action.startswith("user.") for e in family)
     by_actor = admin_web.get("/console/audit/", {"actor": "ADMIN"}).context["page"].rows
     assert by_actor and {e.actor_name for e in by_actor} == {"admin"}

@@ -243,3 +243,8 @@ def test_pages_are_translated_into_simplified_chinese(admin_web):
     assert "注册与登录" in html and "OIDC 签名密钥" in html
     html = admin_web.get("/console/config/senders/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "发送测试邮件" in html and "留空则保留已保存的密钥" in html
+
+
+def test_unknown_sender_channel_is_404(admin_web):
+    assert admin_web.post("/console/config/senders/fax/", {}).status_code == 404
+    assert admin_web.post("/console/config/senders/fax/test/", {}).status_code == 404

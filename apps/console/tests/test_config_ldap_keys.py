@@ -162,3 +162,16 @@ def test_a_long_retired_key_shows_as_expired(admin_web):
     SigningKey.objects.filter(pk=old.pk).update(retired=timezone.now() - dt.timedelta(days=30))
     html = admin_web.get("/console/config/oidc-keys/").content.decode()
     assert f'data-kid="{old.kid}" data-state="expired"' in html
+
+
+def test_service_account_list_query_count_does_not_grow_with_rows(admin_web, world, django_assert_max_num_queries):
+    from apps.permissions.actions.apps import create_app
+
+    for i in range(3):
+        create_app(actor=world["admin"], name=f"Few {i}", uid=f"few-{i}", protocols={"ldap_app": {}})
+    with django_assert_max_num_queries(40) as few:
+        admin_web.get("/console/config/ldap/")
+    for i in range(20):
+        create_app(actor=world["admin"], name=f"More {i}", uid=f"more-{i}", protocols={"ldap_app": {}})
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        admin_web.get("/console/config/ldap/")  # 20 rows on the page: still one query for them

@@ -136,3 +136,24 @@ def test_speaks_chinese(admin_web, world):
     assert "子管理员组" in page and "所在分组及其下级" in page
     form = admin_web.get("/console/subadmins/new/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert "查看审计日志" in form and "可管理的应用" in form
+
+
+def test_a_new_sub_admin_sees_only_the_scope_given_here(admin_web, world):
+    from apps.console.tests.conftest import sign_in
+
+    admin_web.post(
+        "/console/subadmins/new/",
+        {"name": "East admins", "uid": "east-admins", "scope_subject": "2", "members": ["erin"], "nodes": ["d_east"]},
+    )
+    erin = sign_in("erin")
+    assert erin.get("/console/").context["counts"] == {"users": 1, "groups": 1, "apps": 0}  # carol; East
+    found = erin.get("/console/pickers/users/", {"q": "", "field": "members"}).content.decode()
+    assert 'value="carol"' in found and 'value="dave"' not in found and 'value="boss"' not in found
+    assert erin.get("/console/subadmins/").status_code == 403
+    assert erin.get("/console/audit/").status_code == 403  # no system_log_read given
+    # Widening the scope here shows at once (the action bumps the scope version).
+    admin_web.post(
+        "/console/subadmins/groups/east-admins/",
+        {"name": "East admins", "scope_subject": "2", "members": ["erin"], "nodes": ["d_east", "d_eng"]},
+    )
+    assert erin.get("/console/").context["counts"]["users"] == 2  # carol and dave

@@ -14,7 +14,9 @@ is the same, limited to that app's permissions; naming another app is a 403.
 Results come from the engine at request time (v1 read a table refreshed every 5 minutes): each
 permission of the app is one cached ``has_perm``, the app's permission list and the token's
 user are cached too (see apps.permissions.cache and apps.accounts.token_cache for how writes
-invalidate them), so a repeated check makes no query, whatever the directory's size.
+invalidate them). On top, the whole answer about a user for an app is cached
+(apps.permissions.answers), checked against the token's entry and the epoch every write
+bumps: a repeated check is one cache read and no query, whatever the directory's size.
 
 Apps make this call on every request they serve, so GET is served by a plain Django view
 (:func:`token_check`) instead of DRF's stack (request wrapping, negotiation, renderers),

@@ -72,3 +72,34 @@ def test_remove_avatar(bob_client, staff):
 def test_upload_needs_post_and_sign_in(bob_client):
     assert bob_client.get("/profile/avatar/").status_code == 405
     assert Client().post("/profile/avatar/")["Location"].startswith("/login/")
+
+
+def test_a_replaced_avatar_file_is_deleted_unless_someone_else_uses_it(
+    bob_client, staff, media, django_capture_on_commit_callbacks
+):
+    from apps.directory.tests.factories import create_test_user  # noqa: PLC0415
+
+    bob_client.post("/profile/avatar/", {"file": SimpleUploadedFile("a.jpg", jpeg(), "image/jpeg")})
+    staff.refresh_from_db()
+    first = media / staff.avatar.split("/media/", 1)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        bob_client.post("/profile/avatar/", {"file": SimpleUploadedFile("b.jpg", jpeg((90, 90)), "image/jpeg")})
+    staff.refresh_from_db()
+    second = media / staff.avatar.split("/media/", 1)[1]
+    assert not first.exists() and second.exists()
+    assert Event.objects.filter(action=Action.FILE_DELETED, detail__name=f"avatars/{first.name}").exists()
+
+    create_test_user("copycat", avatar=staff.avatar)  # the API lets anyone point at any URL
+    with django_capture_on_commit_callbacks(execute=True):
+        bob_client.post("/profile/avatar/remove/")
+    assert second.exists()  # still someone's avatar
+
+
+def test_removing_deletes_the_file(bob_client, staff, media, django_capture_on_commit_callbacks):
+    bob_client.post("/profile/avatar/", {"file": SimpleUploadedFile("a.jpg", jpeg(), "image/jpeg")})
+    staff.refresh_from_db()
+    stored = media / staff.avatar.split("/media/", 1)[1]
+    assert stored.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        bob_client.post("/profile/avatar/remove/")
+    assert not stored.exists()

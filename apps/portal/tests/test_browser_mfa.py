@@ -117,3 +117,18 @@ def test_change_email_with_a_code(page, staff, caplog):  # noqa: F811 - the fixt
     sync_api.expect(page.locator("#my-email")).to_have_text("bob.home@example.com")
     staff.refresh_from_db()
     assert staff.private_email == "bob.home@example.com"
+
+
+def test_two_factor_set_up_in_chinese_on_a_phone(browser, live_server, staff):  # noqa: F811
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 760})
+    tab = context.new_page()
+    tab.base = live_server.url
+    log_in(tab)
+    tab.goto(f"{tab.base}/mfa/")
+    tab.get_by_role("button", name="设置", exact=True).click()
+    sync_api.expect(tab.locator(".qr svg")).to_be_visible()
+    sync_api.expect(tab.locator("h2#mfa-enrol")).to_have_text("设置身份验证器应用")
+    box = tab.locator(".qr svg").bounding_box()
+    assert box["x"] + box["width"] <= 390  # the QR code fits the phone's width
+    shot(tab, "mfa-enrol-zh-phone")
+    context.close()

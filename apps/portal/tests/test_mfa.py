@@ -133,6 +133,6 @@ def test_pages_need_sign_in_and_post(staff):
 
 def test_pages_in_chinese(bob_client):
     page = bob_client.get("/mfa/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "设置身份验证器应用" in page and "双重认证" in page
+    assert "设置身份验证器应用" in page and "双因素认证" in page
     profile = bob_client.get("/profile/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "上传" in profile and "工作邮箱" in profile

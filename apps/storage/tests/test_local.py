@@ -72,3 +72,24 @@ def test_upload_api_stores_an_image_and_refuses_anything_else(user_client, media
 def test_upload_api_needs_a_signed_in_user(api_client):
     response = api_client.post("/siteapi/v1/service/file/", {"file": SimpleUploadedFile("me.png", image_bytes())})
     assert response.status_code in (401, 403)
+
+
+def test_uploads_per_account_are_limited(user_client, media_root, monkeypatch):
+    from apps.storage import actions  # noqa: PLC0415
+
+    monkeypatch.setattr(actions, "UPLOADS_PER_HOUR", 2)
+    for _ in range(2):
+        ok = user_client.post("/siteapi/oneid/service/file/", {"file": SimpleUploadedFile("me.png", image_bytes())})
+        assert ok.status_code == 201
+    third = user_client.post("/siteapi/oneid/service/file/", {"file": SimpleUploadedFile("me.png", image_bytes())})
+    assert third.status_code == 429 and third.json()["code"] == "too_many_uploads"
+    assert len(list((media_root / "avatars").iterdir())) == 2
+
+
+def test_v1_flow_upload_then_set_as_avatar(user_client, user):
+    uploaded = user_client.post("/siteapi/oneid/service/file/", {"file": SimpleUploadedFile("me.png", image_bytes())})
+    url = uploaded.json()["url"]
+    saved = user_client.patch("/siteapi/oneid/ucenter/profile/", {"avatar": url}, format="json")
+    assert saved.status_code == 200, saved.content
+    user.refresh_from_db()
+    assert user.avatar == url and Client().get(url.removeprefix("https://id.example.com")).status_code == 200

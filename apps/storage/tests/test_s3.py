@@ -65,3 +65,15 @@ def test_store_fails_cleanly_when_the_bucket_is_gone(s3_client, s3_values, admin
     update_storage_config({**s3_values, "bucket": "no-such-bucket"}, actor=admin_user)
     response = user_client.post("/siteapi/oneid/service/file/", {"file": SimpleUploadedFile("me.png", image_bytes())})
     assert response.status_code == 503
+
+
+def test_names_behind_our_urls_only(s3_client, s3_values, admin_user):
+    from apps.storage.actions import stored_name_of  # noqa: PLC0415
+
+    name = "avatars/" + "a" * 32 + ".png"
+    assert stored_name_of(f"https://id.example.com/media/{name}") == name
+    assert stored_name_of(f"https://evil.example.com/media/{name}") is None
+    assert stored_name_of("https://id.example.com/media/avatars/../secret_key") is None
+    update_storage_config({**s3_values, "public_url": "https://cdn.example.com"}, actor=admin_user)
+    assert stored_name_of(f"https://cdn.example.com/arkid/{name}") == name
+    assert stored_name_of(f"https://cdn.example.com/{name}") is None  # not under the prefix
