@@ -116,3 +116,18 @@ def test_asking_about_another_app_is_refused_even_after_a_cached_answer(wiki, bo
     other = {**ASK, "app_uid": "other"}
     assert ask(client_id, secret, other).status_code == 403
     assert ask(client_id, secret, other).json()["code"] == "other_app"
+
+
+def test_a_warm_check_naming_the_oauth_client_id_makes_no_query(wiki, bob, django_assert_num_queries):
+    from apps.accounts.actions.tokens import issue_token
+
+    _, client_id, _secret = wiki
+    key = issue_token(bob, actor=bob)
+    params = {"oauth_client_id": client_id, "perm_uid": "access"}
+    user = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    cache.clear()  # as once the writes' stale marks have expired
+    assert user.get(CHECK, params).status_code == 200
+    with django_assert_num_queries(0):
+        response = user.get(CHECK, params)
+    assert response.status_code == 200 and response.json()["perms"] == ["access"]
+    assert user.get(CHECK, {**params, "perm_uid": "edit"}).status_code == 403
