@@ -85,6 +85,8 @@ RUN_AXE = """async tags => {
     }));
 }"""
 
+HEADER_OVERFLOWS = "() => document.querySelector('header').scrollWidth > document.documentElement.clientWidth"
+
 SUBMIT_EMPTY = """selector => {
     const form = document.querySelector(selector);
     form.noValidate = true;
@@ -103,6 +105,8 @@ def check(page, path: str, form: str | None, label: str, found: list[str]) -> No
         assert page.locator(".errorlist, .field-error, [aria-invalid=true], .flash.error").count(), (
             f"{label} {path}: the empty form showed no error"
         )
+    if page.evaluate(HEADER_OVERFLOWS):
+        found.append(f"[{label}] {path} the header (menu) is wider than the screen")
     for violation in page.evaluate(RUN_AXE, WCAG_TAGS):
         if violation["impact"] in BLOCKING:
             found.append(
@@ -145,3 +149,23 @@ def test_every_main_page_passes_axe(browser, live_server, world):
                 check(page, path, form, label, found)
             context.close()
     assert not found, "axe found serious/critical WCAG violations:\n" + "\n".join(found)
+
+
+def test_the_console_menu_folds_on_a_phone_and_names_the_current_area(browser, live_server, world):
+    context = browser.new_context(locale="en-US", viewport=VIEWPORTS["phone"])
+    page = context.new_page()
+    page.base = live_server.url
+    sign_in(page, "admin")
+    page.goto(f"{page.base}/console/audit/")
+    menu = page.locator(".console-nav .menu-narrow")
+    sync_api.expect(page.locator(".console-nav .menu-wide")).to_be_hidden()
+    sync_api.expect(menu.locator("summary")).to_contain_text("Audit log")
+    sync_api.expect(menu.locator("a[aria-current=page]")).to_be_hidden()  # folded
+    menu.locator("summary").click()
+    sync_api.expect(menu.locator("a[aria-current=page]")).to_have_text("Audit log")
+    assert not page.evaluate(HEADER_OVERFLOWS)
+    portal_browser.shot(page, "console-phone-menu")
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    sync_api.expect(menu).to_be_hidden()
+    sync_api.expect(page.locator(".console-nav .menu-wide a[aria-current=page]")).to_have_text("Audit log")
+    context.close()
