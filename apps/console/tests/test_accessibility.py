@@ -169,3 +169,30 @@ def test_the_console_menu_folds_on_a_phone_and_names_the_current_area(browser, l
     sync_api.expect(menu).to_be_hidden()
     sync_api.expect(page.locator(".console-nav .menu-wide a[aria-current=page]")).to_have_text("Audit log")
     context.close()
+
+
+def focused(page) -> str:
+    return page.evaluate("() => document.activeElement.name || document.activeElement.className")
+
+
+def test_keyboard_only_sign_in_and_tree(browser, live_server, world):
+    """Sign in and open a branch of the group tree with the keyboard alone, in a sensible
+    focus order: identifier, password; a node's links, then its disclosure."""
+    context = browser.new_context(locale="en-US", viewport=VIEWPORTS["desktop"])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    assert focused(page) == "identifier"  # autofocus
+    page.keyboard.type("admin")
+    page.keyboard.press("Tab")
+    assert focused(page) == "password"
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto(f"{live_server.url}/console/groups/types/department/")
+    hq = page.locator('li[data-node="d_hq"]')
+    hq.locator(".node a").last.focus()  # the node's last link ("add sub-group")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")
+    sync_api.expect(hq.locator('li[data-node="d_sales"]')).to_be_visible()
+    context.close()
