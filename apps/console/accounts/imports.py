@@ -11,6 +11,7 @@ polling page sees it while the worker is still busy.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import logging
 
@@ -30,6 +31,11 @@ logger = logging.getLogger(__name__)
 # Files up to this size (about a thousand rows) are imported within the upload request;
 # larger ones go to a worker and the page polls the job.
 INLINE_MAX_BYTES = 64 * 1024
+# A job that has not moved for this long lost its worker (killed, or the task never reached a
+# broker). The import writes in one transaction, so such a job wrote nothing: it is marked
+# failed and the admin uploads again. Every phase change touches ``updated``; the slowest
+# phase (writing 100k rows) takes a few minutes.
+STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def start_import(actor, upload) -> ImportJob:
@@ -53,7 +59,21 @@ def get_job(actor, job_uuid) -> ImportJob:
     job = ImportJob.objects.filter(uuid=job_uuid, actor=actor).first() if actor.is_authenticated else None
     if job is None:
         raise Http404
+    _fail_if_stale(job)
     return job
+
+
+def _fail_if_stale(job: ImportJob) -> None:
+    if job.is_finished or job.updated > timezone.now() - STALE_AFTER:
+        return
+    message = _(
+        "The import stopped before it finished (its worker was lost); nothing was imported. Upload the file again."
+    )
+    # Only if the worker has not moved it meanwhile (one conditional UPDATE).
+    if ImportJob.objects.filter(pk=job.pk, state=job.state, updated=job.updated).update(
+        state=ImportJob.State.FAILED, message=message, payload=b"", finished=timezone.now(), updated=timezone.now()
+    ):
+        job.refresh_from_db()
 
 
 def _advance(job: ImportJob, state: str, **fields) -> None:

@@ -102,3 +102,20 @@ def test_the_job_refuses_a_former_admin(admin_web, world):
     imports.run_job(job.pk)
     job.refresh_from_db()
     assert job.state == ImportJob.State.REJECTED and not User.objects.filter(username="new1").exists()
+
+
+def test_a_job_whose_worker_was_lost_is_reported_failed(admin_web, world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    job = ImportJob.objects.create(actor=world["admin"], payload=GOOD.encode(), state=ImportJob.State.WRITING)
+    ImportJob.objects.filter(pk=job.pk).update(updated=timezone.now() - imports.STALE_AFTER - dt.timedelta(seconds=1))
+    page = admin_web.get(f"{IMPORT}{job.uuid}/")
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.FAILED and job.payload == b""
+    assert "worker was lost" in page.content.decode()
+    recent = ImportJob.objects.create(actor=world["admin"], payload=GOOD.encode(), state=ImportJob.State.WRITING)
+    admin_web.get(f"{IMPORT}{recent.uuid}/")
+    recent.refresh_from_db()
+    assert recent.state == ImportJob.State.WRITING  # still within its time: left alone

@@ -75,3 +75,21 @@ def test_sort_and_pagination_helpers_reject_unknown_input(admin_web, world):
 def test_console_speaks_chinese_to_a_chinese_browser(admin_web):
     page = admin_web.get("/console/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
     assert "管理后台" in page.content.decode() and "概览" in page.content.decode()
+
+
+def test_an_error_message_is_shown_as_an_alert(admin_web, world):
+    """Errors and warnings are announced (role=alert) and coloured apart from successes."""
+    from django.contrib import messages
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(messages.ERROR, "Broken")
+    storage.add(messages.SUCCESS, "Saved")
+    response = HttpResponse()
+    storage.update(response)
+    admin_web.cookies["messages"] = response.cookies["messages"].value
+    html = admin_web.get("/console/").content.decode()
+    assert 'class="flash flash-error" role="alert"><p>Broken' in html
+    assert 'class="flash" role="status"><p>Saved' in html
