@@ -63,7 +63,7 @@ def test_happy_path_verifies_a_mobile_sets_the_password_and_signs_in(key, invite
     html = landing.content.decode()
     assert "Erin" in html and 'data-invitee="erin"' in html and 'name="address"' in html
     assert "+86188****5678" in html and "+8618812345678" not in html  # masked contact on file
-    assert landing["Referrer-Policy"] == "no-referrer"
+    assert landing["Referrer-Policy"] == "same-origin"
 
     verify_mobile(browser, key, inbox)
     assert 'name="new_password"' in browser.get(page_url(key)).content.decode()

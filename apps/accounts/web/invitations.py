@@ -107,8 +107,9 @@ def _page(request, invitation, step: str, form, *, status: int = 200, **extra):
         action=_here(request.GET.get("key", "")),
         **extra,
     )
-    # The key is in this page's URL: never hand it to another site in a Referer.
-    response["Referrer-Policy"] = "no-referrer"
+    # The key is in this page's URL: never hand it to another site in a Referer. Not
+    # "no-referrer": the browser would then send "Origin: null" and fail the CSRF check.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
