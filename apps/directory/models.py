@@ -87,6 +87,9 @@ class User(AbstractBaseUser, PublicIdModel):
             # The console's "last active" sort (ORDER BY last_active_time, id): a page is an
             # index range instead of a sort of every user.
             models.Index(fields=["last_active_time", "id"], name="directory_user_last_active"),
+            # The few administrators, found without scanning every user (they hold every
+            # permission, so each "who holds it" list includes them).
+            models.Index(fields=["id"], condition=models.Q(is_admin=True), name="directory_user_admins"),
         ]
 
     def __str__(self) -> str:
@@ -175,7 +178,12 @@ class Membership(models.Model):
     class Meta:
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["user", "group"], name="directory_membership_uniq")]
-        indexes = [models.Index(fields=["group", "order"], name="directory_membership_order")]
+        indexes = [
+            models.Index(fields=["group", "order"], name="directory_membership_order"),
+            # The members of a set of groups (permission holders, sub-admin scopes) read from
+            # the index alone, without visiting each membership row.
+            models.Index(fields=["group", "user"], name="directory_membership_members"),
+        ]
 
 
 class CustomField(PublicIdModel):

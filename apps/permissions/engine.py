@@ -245,6 +245,16 @@ def _region(field: str, inside: list[str], holes: list[str]) -> Q:
     return region
 
 
+def _members_of(region: Q) -> QuerySet:
+    """User ids with a direct membership in a group of ``region`` (a Q over ``path``): the
+    region's group ids are one small subquery (a scan of the path index), and memberships are
+    probed by group id through the covering (group_id, user_id) index; joining membership to
+    group instead would visit every membership row."""
+    return (
+        Membership.objects.filter(group_id__in=Group.objects.filter(region).values("pk")).order_by().values("user_id")
+    )
+
+
 def holders(perm: Permission, keyword: str = "") -> QuerySet[User]:
     """Active users holding ``perm``, as one SQL condition (paginate it freely)."""
     explicit = list(
@@ -252,15 +262,23 @@ def holders(perm: Permission, keyword: str = "") -> QuerySet[User]:
     )
     grant_paths = [p for p, s in explicit if s == GRANT]
     deny_paths = [p for p, s in explicit if s == DENY]
-    by_user = PermissionStatus.objects.filter(perm=perm, user__isnull=False)
+    by_user = PermissionStatus.objects.filter(perm=perm, user__isnull=False).order_by()
     own_grant = by_user.filter(status=GRANT).values("user_id")
     own_deny = by_user.filter(status=DENY).values("user_id")
-    in_granted = Membership.objects.filter(_region("group__path", grant_paths, deny_paths)).values("user_id")
-    via_groups = Q(pk__in=in_granted)
+    in_granted = _members_of(_region("path", grant_paths, deny_paths))
+    admins = User.objects.filter(is_admin=True).order_by().values("pk")
     if allows_any_user(perm):
-        in_denied = Membership.objects.filter(_region("group__path", deny_paths, grant_paths)).values("user_id")
-        via_groups |= ~Q(pk__in=in_denied)
-    condition = Q(is_admin=True) | Q(pk__in=own_grant) | (~Q(pk__in=own_deny) & via_groups)
+        # Nearly everyone holds it: the holders cannot be listed as candidates, so the
+        # condition is checked while walking the users in id order (a page stops early).
+        in_denied = _members_of(_region("path", deny_paths, grant_paths))
+        via_groups = Q(pk__in=in_granted) | ~Q(pk__in=in_denied)
+        condition = Q(is_admin=True) | Q(pk__in=own_grant) | (~Q(pk__in=own_deny) & via_groups)
+    else:
+        # Only candidates can hold it: one id list (the granted region's members who did not
+        # deny themselves, own grants, administrators) drives the page by primary key, in id
+        # order, instead of testing every user against three subqueries.
+        candidates = in_granted.exclude(user_id__in=own_deny).union(own_grant, admins)
+        condition = Q(pk__in=candidates)
     users = User.objects.filter(condition, is_active=True)
     if keyword:
         users = users.filter(Q(username__icontains=keyword) | Q(name__icontains=keyword))

@@ -78,6 +78,11 @@ def reference(world: World, u: int) -> bool:
 
 
 def build(world: World):
+    app, perm, users, _groups = build_with_groups(world)
+    return app, perm, users
+
+
+def build_with_groups(world: World):
     groups = []
     for i, parent in enumerate(world.parents):
         if parent is None:
@@ -93,7 +98,7 @@ def build(world: World):
         set_status(perm, groups[g], s)
     for u, s in world.user_statuses.items():
         set_status(perm, users[u], s)
-    return app, perm, users
+    return app, perm, users, groups
 
 
 @pytest.mark.django_db
@@ -110,4 +115,54 @@ def test_engine_matches_reference(world: World):
             assert engine.explain(user, perm)["result"] is want
             assert (perm.uid in engine.user_perms(user, app=app)) is want
         assert {u.username for u in engine.holders(perm)} & {u.username for u in users} == expected
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(world=worlds(), data=st.data())
+def test_holders_list_shape(world: World, data):
+    """The holders query is a candidate list (UNION of the region's members, own grants and
+    administrators) on one shape and a per-user condition on the other: each holder once, in
+    id order, and the keyword search narrows the same set."""
+    with transaction.atomic():
+        _app, perm, users = build(world)
+        expected = {u.pk for i, u in enumerate(users) if reference(world, i)}
+        mine = {u.pk for u in users}
+        ids = [pk for pk in engine.holders(perm).values_list("id", flat=True) if pk in mine]
+        assert ids == sorted(expected)
+        picked = users[data.draw(st.integers(0, len(users) - 1))]
+        found = {u.pk for u in engine.holders(perm, keyword=picked.username)} & mine
+        assert found <= expected
+        assert (picked.pk in found) is (picked.pk in expected)
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(world=worlds(), data=st.data())
+def test_scope_filter_matches_manageable_users(world: World, data):
+    """The sub-administrator's scope, probed per row (EXISTS), selects the same holders and the
+    same white/black list rows as the scope's member list (``manageable_users``)."""
+    from apps.directory.models import User
+    from apps.directory.scope import ManageScope, manageable_users
+    from apps.permissions.models import PermissionStatus
+    from apps.permissions.queries import perms as perm_queries
+
+    with transaction.atomic():
+        _app, perm, users, groups = build_with_groups(world)
+        tops = data.draw(st.sets(st.integers(0, len(groups) - 1), max_size=3))
+        named = data.draw(st.sets(st.integers(0, len(users) - 1), max_size=2))
+        paths = tuple(sorted(groups[i].path for i in tops))
+        named_ids = tuple(users[i].pk for i in named)
+        scope = ManageScope(manager_group_ids=(1,), group_paths=paths, user_ids=named_ids)
+        mine = {u.pk for u in users}
+        reach = set(manageable_users(None, scope).values_list("pk", flat=True)) & mine
+        in_scope = perm_queries._in_scope(scope, "pk")
+        assert set(User.objects.filter(in_scope).values_list("pk", flat=True)) & mine == reach
+        holders = {u.pk for u in engine.holders(perm).filter(in_scope)} & mine
+        assert holders == {u.pk for i, u in enumerate(users) if reference(world, i)} & reach
+        rows = PermissionStatus.objects.filter(perm=perm, user__isnull=False)
+        scoped_rows = rows.filter(perm_queries._in_scope(scope, "user_id"))
+        assert set(scoped_rows.values_list("user_id", flat=True)) == set(rows.values_list("user_id", flat=True)) & reach
         transaction.set_rollback(True)
