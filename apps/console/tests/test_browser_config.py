@@ -7,51 +7,31 @@ what /login/ uses, and a test mail goes out through a real SMTP server (aiosmtpd
 
 from __future__ import annotations
 
-import importlib
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from django.apps import apps as django_apps
-from django.conf import settings
 
 from apps.directory.models import Organization
 from apps.directory.tests.factories import create_test_user
 from apps.oidc import keys
 from apps.permissions.actions.apps import create_app
+from apps.portal.tests import test_browser as portal_browser
 from apps.portal.tests.conftest import PASSWORD
 
-CHROMIUM = os.environ.get("ARKID_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 SMTP_PORT = 18251
 
-sync_api = pytest.importorskip("playwright.sync_api")
+# The portal's browser fixtures: a module-scoped chromium (Debian's), the seed rows a live
+# server needs after each flush, screenshots into docs/screenshots/.
+browser = portal_browser.browser
+sync_api = portal_browser.sync_api
 expect = sync_api.expect
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install -y chromium"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+pytestmark = portal_browser.pytestmark
 
 
 @pytest.fixture(autouse=True)
 def _seed_rows(transactional_db):
-    # The live server needs committed rows; each test ends with a flush that also wipes the
-    # migrations' seed rows (built-in group types), so put them back first.
-    seed = importlib.import_module("apps.directory.migrations.0002_builtin_group_types")
-    seed.create_builtin_types(django_apps, None)
+    portal_browser.seed_builtin_rows()
     keys.forget_cached()
 
 
@@ -60,17 +40,9 @@ def admin(_seed_rows):
     return create_test_user("admin", name="Administrator", is_admin=True)
 
 
-def _new_page(browser, live_server):
-    context = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 800})
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    tab.base = live_server.url
-    return tab
-
-
 @pytest.fixture
 def page(browser, live_server, admin):
-    tab = _new_page(browser, live_server)
+    tab = portal_browser.new_tab(browser, live_server, viewport={"width": 1200, "height": 800})
     tab.goto(f"{tab.base}/login/")
     tab.fill("input[name=identifier]", "admin")
     tab.fill("input[name=password]", PASSWORD)
@@ -81,9 +53,7 @@ def page(browser, live_server, admin):
 
 
 def shot(page, name: str) -> None:
-    if os.environ.get("ARKID_SCREENSHOTS"):
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"console-config-{name}.png"), full_page=True)
+    portal_browser.shot(page, f"console-config-{name}")
 
 
 def _background(locator) -> str:
@@ -125,7 +95,7 @@ def test_login_colour_previews_while_typing_then_login_page_uses_it(page, browse
     expect(page.locator(".flash")).to_contain_text("Login page saved.")
     assert Organization.objects.get(pk=1).color == "aa3300"
 
-    visitor = _new_page(browser, live_server)
+    visitor = portal_browser.new_tab(browser, live_server, viewport={"width": 1200, "height": 800})
     visitor.goto(f"{visitor.base}/login/")
     expect(visitor.locator("h1")).to_have_text("Acme Identity")
     assert _background(visitor.locator("button[type=submit]")) == "rgb(170, 51, 0)"

@@ -48,12 +48,10 @@ def _seed_rows(transactional_db):
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 800})
-    context.set_default_timeout(20_000)
-    tab = context.new_page()
-    tab.base = live_server.url
+    tab = test_browser.new_tab(browser, live_server, viewport={"width": 1200, "height": 800})
+    tab.context.set_default_timeout(20_000)
     yield tab
-    context.close()
+    tab.context.close()
 
 
 def log_in(page, username: str) -> None:

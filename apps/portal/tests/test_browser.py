@@ -40,22 +40,32 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(autouse=True)
-def _seed_rows(transactional_db):
+def seed_builtin_rows() -> None:
     """The live server needs committed rows, so each test ends with a flush, which also wipes
     the migrations' seed rows (built-in group types): put them back first."""
     seed = importlib.import_module("apps.directory.migrations.0002_builtin_group_types")
     seed.create_builtin_types(django_apps, None)
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 720})
+@pytest.fixture(autouse=True)
+def _seed_rows(transactional_db):
+    seed_builtin_rows()
+
+
+def new_tab(browser, live_server, *, locale: str = "en-US", viewport: dict | None = None):
+    """A tab in a fresh context (its own cookies) with ``tab.base`` the live server's URL."""
+    context = browser.new_context(locale=locale, viewport=viewport or {"width": 1100, "height": 720})
     context.set_default_timeout(15_000)
     tab = context.new_page()
     tab.base = live_server.url
+    return tab
+
+
+@pytest.fixture
+def page(browser, live_server):
+    tab = new_tab(browser, live_server)
     yield tab
-    context.close()
+    tab.context.close()
 
 
 def shot(page, name: str) -> None:
