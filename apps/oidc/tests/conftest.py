@@ -71,10 +71,10 @@ class _Catcher(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def logout_receiver():
     _Catcher.received = []
-    server = http.server.HTTPServer(("127.0.0.1", 18301), _Catcher)
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Catcher)  # a free port: parallel runs never clash
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield "http://127.0.0.1:18301/backchannel", _Catcher.received
+    yield f"http://127.0.0.1:{server.server_address[1]}/backchannel", _Catcher.received
     server.shutdown()
     server.server_close()
 
