@@ -245,3 +245,11 @@ def test_login_page_carries_the_v1_link_forwarder():
 def test_chinese_page(key):
     html = Client().get(page_url(key), headers={"Accept-Language": "zh-hans"}).content.decode()
     assert "激活您的账号" in html
+
+
+def test_portal_pages_load_the_v1_link_forwarder_too(client, user):
+    """Someone signed in who opens an old v1 link lands on the portal, not on /login/."""
+    user.set_password("Passw0rd!x")
+    user.save()
+    client.force_login(user)
+    assert '<script src="/static/accounts/v1-links.js" defer></script>' in client.get("/").content.decode()
