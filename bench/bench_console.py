@@ -13,7 +13,6 @@ database.
 
 from __future__ import annotations
 
-import statistics
 import sys
 from pathlib import Path
 
@@ -31,10 +30,6 @@ from apps.permissions.models import Permission  # noqa: E402
 
 GOAL_MS = 150.0
 REPEAT = 30
-
-
-def p95(timing: common.Timing) -> float:
-    return statistics.quantiles(timing.samples, n=20)[-1]
 
 
 def actors() -> tuple[User, User, Group]:
@@ -73,25 +68,6 @@ def client_for(user: User) -> Client:
     return client
 
 
-def count_queries(fn) -> int:
-    seen = []
-    with connection.execute_wrapper(lambda execute, sql, *args: seen.append(sql) or execute(sql, *args)):
-        fn()
-    return len(seen)
-
-
-def getter(client: Client, url: str, *, htmx: bool):
-    headers = {"HX-Request": "true"} if htmx else {}
-
-    def get():
-        response = client.get(url, headers=headers)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
-        return response
-
-    return get
-
-
 def main() -> int:
     met = True
     with common.throwaway_database():
@@ -109,17 +85,11 @@ def main() -> int:
         for who, user in (("admin", admin), ("subadmin", boss)):
             client = client_for(user)
             for name, url in urls.items():
-                get = getter(client, url, htmx=name.startswith("picker"))
-                queries = count_queries(get)
-                timing = common.measure(get, repeat=REPEAT)
-                met &= common.report(
-                    f"console_{who}_{name}",
-                    common.ms(timing.median),
-                    "ms",
-                    baseline=("orm_select_limit_20", base_ms),
-                    goal=GOAL_MS,
-                    note=f"p95 {common.ms(p95(timing)):.1f} ms; {queries} queries",
+                get = common.page_getter(
+                    client, url, headers={"HX-Request": "true"} if name.startswith("picker") else {}
                 )
+                baseline = ("orm_select_limit_20", base_ms)
+                met &= common.report_page(f"console_{who}_{name}", get, baseline=baseline, goal=GOAL_MS, repeat=REPEAT)
     return 0 if met else 3
 
 

@@ -104,22 +104,8 @@ def main() -> int:
         base_ms = common.ms(count.median)
         common.report("audit_count_all", base_ms, "ms", note="baseline: the COUNT(*) a counting paginator runs")
         for name, url in pages().items():
-
-            def get(url=url):
-                response = client.get(url)
-                if response.status_code != 200:
-                    raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
-                return response
-
-            timing = common.measure(get, repeat=20)
-            met &= common.report(
-                f"console_{name}",
-                common.ms(timing.median),
-                "ms",
-                baseline=("audit_count_all", base_ms),
-                goal=GOAL_MS,
-                note=f"worst {common.ms(timing.worst):.1f} ms",
-            )
+            get = common.page_getter(client, url)
+            met &= common.report_page(f"console_{name}", get, baseline=("audit_count_all", base_ms), goal=GOAL_MS)
     return 0 if met else 3
 
 

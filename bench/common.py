@@ -139,3 +139,40 @@ def report(
 
 def ms(seconds: float) -> float:
     return seconds * 1000.0
+
+
+# --- web pages ------------------------------------------------------------------------------
+
+
+def count_queries(fn: Callable[[], object]) -> int:
+    """How many SQL statements one call of ``fn`` runs."""
+    from django.db import connection
+
+    seen: list[str] = []
+    with connection.execute_wrapper(lambda execute, sql, *args: seen.append(sql) or execute(sql, *args)):
+        fn()
+    return len(seen)
+
+
+def page_getter(client, url: str, *, headers: dict | None = None) -> Callable[[], object]:
+    """A GET of ``url`` through Django's test client that stops the bench on anything but 200
+    (a benchmark of an error page would measure the wrong thing)."""
+
+    def get():
+        response = client.get(url, headers=headers or {})
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
+        return response
+
+    return get
+
+
+def report_page(
+    name: str, get: Callable[[], object], *, baseline: tuple[str, float], goal: float, repeat: int = 20
+) -> bool:
+    """Measure one page's server time (median, p95, worst, statements) against ``baseline``."""
+    queries = count_queries(get)
+    timing = measure(get, repeat=repeat)
+    p95 = statistics.quantiles(timing.samples, n=20)[-1]
+    note = f"p95 {ms(p95):.1f} ms; worst {ms(timing.worst):.1f} ms; {queries} queries"
+    return report(name, ms(timing.median), "ms", baseline=baseline, goal=goal, note=note)
