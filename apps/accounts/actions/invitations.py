@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,7 +48,9 @@ class InvitationNotFound(DomainError):
 
 
 def invitation_url(raw_key: str) -> str:
-    return f"{settings.BASE_URL}/#/oneid/activate?key={raw_key}"
+    """The server-rendered activation page. v1's links (``/#/oneid/activate?key=…``) still
+    work: the login page forwards that fragment to this page."""
+    return f"{settings.BASE_URL}/activate/?{urlencode({'key': raw_key})}"
 
 
 def void_open_invitations(user) -> int:
@@ -120,11 +123,13 @@ def _verified_contact(user, sms_token: str, email_token: str) -> dict:
 
 @transaction.atomic
 def accept_invitation(
-    raw_key: str, password: str, *, sms_token: str = "", email_token: str = ""
+    raw_key: str, password: str, *, sms_token: str = "", email_token: str = "", issue_token: bool = True
 ) -> tuple[object, str | None]:
     """Check the invitee's proof of a mobile or email (when a sender can deliver codes), set
     their password, activate the account if the invitation was an activation one, use up the
-    invitation; return the user and a fresh raw token."""
+    invitation; return the user and a fresh raw token (``None`` when the MFA policy asks for
+    a second factor first, or with ``issue_token=False``: the web page starts a session
+    through the login flow instead)."""
     if not raw_key:
         raise InvitationNotFound()
     # Lock only the invitation row: the second of two concurrent acceptances waits here and
@@ -155,7 +160,7 @@ def accept_invitation(
             "verified": sorted(contact),
         },
     )
-    if mfa_needed(user):  # the policy requires MFA: enrol through the login challenge first
+    if not issue_token or mfa_needed(user):  # MFA policy: enrol through the login challenge first
         return user, None
     return user, issue_token_after_commit(user, actor=user)
 

@@ -38,7 +38,8 @@ def test_admin_creates_an_invitation(admin_client, admin_user, invitee, settings
     body = response.json()
     assert set(body) == {"key", "url", "expires"}
     assert len(body["key"]) >= 43  # 32 random bytes, URL-safe
-    assert parse_qs(urlparse(body["url"]).fragment.split("?", 1)[1])["key"] == [body["key"]]
+    url = urlparse(body["url"])
+    assert url.path == "/activate/" and parse_qs(url.query)["key"] == [body["key"]]  # the web page
     invitation = Invitation.objects.get(user=invitee)
     assert invitation.key_digest == digest(body["key"])
     assert invitation.inviter == admin_user

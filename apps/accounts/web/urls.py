@@ -3,7 +3,7 @@
 from django.urls import path
 
 from apps.accounts.sources import views as source_views
-from apps.accounts.web import self_service, views
+from apps.accounts.web import invitations, self_service, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
@@ -16,5 +16,6 @@ urlpatterns = [
     path("login/forgot/code/", self_service.forgot_code_view, name="login-forgot-code"),
     path("register/", self_service.register_view, name="register"),
     path("register/code/", self_service.register_code_view, name="register-code"),
+    path("activate/", invitations.activate_view, name="activate"),
     path("logout/", views.logout_view, name="logout"),
 ]

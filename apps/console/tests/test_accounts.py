@@ -241,7 +241,7 @@ def test_disable_enable_and_not_oneself(admin_web):
 def test_invitation_link_is_shown_once_to_admins_only(admin_web, boss_web):
     page = admin_web.post("/console/accounts/u/carol/invite/")
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
-    assert "activate?key=" in page.context["url"] and b'data-copy="#invitation-url"' in page.content
+    assert "/activate/?key=" in page.context["url"] and b'data-copy="#invitation-url"' in page.content
     assert audited(Action.INVITATION_CREATED, "carol")
     assert boss_web.post("/console/accounts/u/carol/invite/").status_code == 403
 
