@@ -10,7 +10,8 @@ department and the app:
 - the app's interface details and its permission list;
 - the access permission's white/black list (first page) and its result list ("who holds
   it", first page, page 200 and a search), which runs the engine's one-SQL-condition
-  ``holders`` plus ``sources_for`` for the page.
+  ``holders`` (narrowed to the scope for the sub-administrator) plus ``sources_for`` for
+  the page.
 
 Baseline in the same run: a bare ORM ``SELECT ... LIMIT 20`` of users. Goal (issue 8's
 budget for console pages): each page <= 150 ms. PostgreSQL when ARKID_DATABASE_URL is set,
@@ -87,6 +88,7 @@ def setup() -> dict[str, tuple[Client, dict[str, str]]]:
         "app_details": f"{base}/wiki/",
         "perm_owners": f"{perm}/",
         "perm_holders": f"{perm}/holders/",
+        "perm_holders_page_200": f"{perm}/holders/?page=200",
         "perm_holders_search": f"{perm}/holders/?q=user0123",
     }
     return {"admin": (session_client(admin), admin_urls), "subadmin": (session_client(boss), boss_urls)}
