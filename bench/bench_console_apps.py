@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_user_list as data  # noqa: E402 - also sets Django up (bench/common.py)
 import common  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from apps.directory.models import Group, GroupType, Membership, User  # noqa: E402
@@ -94,13 +94,6 @@ def setup() -> dict[str, tuple[Client, dict[str, str]]]:
     return {"admin": (session_client(admin), admin_urls), "subadmin": (session_client(boss), boss_urls)}
 
 
-def count_queries(fn) -> int:
-    seen = []
-    with connection.execute_wrapper(lambda execute, sql, *args: seen.append(sql) or execute(sql, *args)):
-        fn()
-    return len(seen)
-
-
 def main() -> int:
     met = True
     with common.throwaway_database():
@@ -112,23 +105,9 @@ def main() -> int:
         common.report("orm_select_limit_20", base_ms, "ms", note="baseline: bare ORM SELECT ... LIMIT 20")
         for actor, (client, urls) in actors.items():
             for name, url in urls.items():
-
-                def get(url=url, client=client):
-                    response = client.get(url)
-                    if response.status_code != 200:
-                        raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
-                    return response
-
-                queries = count_queries(get)
-                timing = common.measure(get, repeat=20)
-                met &= common.report(
-                    f"console_apps_{actor}_{name}",
-                    common.ms(timing.median),
-                    "ms",
-                    baseline=("orm_select_limit_20", base_ms),
-                    goal=GOAL_MS,
-                    note=f"{queries} queries; worst {common.ms(timing.worst):.1f} ms",
-                )
+                get = common.page_getter(client, url)
+                baseline = ("orm_select_limit_20", base_ms)
+                met &= common.report_page(f"console_apps_{actor}_{name}", get, baseline=baseline, goal=GOAL_MS)
     return 0 if met else 3
 
 
