@@ -18,16 +18,26 @@ logger = logging.getLogger(__name__)
 _SCALARS = frozenset({str, int, float, bool})
 
 
+def _no_nul(text: str) -> str:
+    """Events quote what callers sent (a client id, a username); PostgreSQL refuses NUL in
+    text and JSON, and an event that cannot be written must not turn a refusal into a 500."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 def _json_safe(value: Any):
     # Scalars first: bulk writes (imports, syncs) pass hundreds of thousands of them.
+    if type(value) is str:
+        return _no_nul(value)
     if value is None or type(value) in _SCALARS:
         return value
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
-    if isinstance(value, (str, int, float, bool)):
+    if isinstance(value, str):
+        return _no_nul(value)
+    if isinstance(value, (int, float, bool)):
         return value
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {_no_nul(str(k)): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
         return [_json_safe(v) for v in value]
     return str(value)
@@ -68,10 +78,10 @@ def build_event(
         action=Action(action).value,  # the column has no choices: refuse free strings here
         outcome=outcome,
         actor=actor,
-        actor_name=(actor_name or (actor.get_username() if actor else ""))[:150],
+        actor_name=_no_nul(actor_name or (actor.get_username() if actor else ""))[:150],
         target_type=target_type,
-        target_id=str(target_id)[:64],
-        target_name=str(target_name)[:255],
+        target_id=_no_nul(str(target_id))[:64],
+        target_name=_no_nul(str(target_name))[:255],
         changes=mask(_json_safe(changes or {})),
         detail=mask(_json_safe(detail or {})),
         ip=ctx.ip,
