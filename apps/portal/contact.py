@@ -23,6 +23,7 @@ from apps.accounts import captcha, config
 from apps.accounts.actions import codes
 from apps.accounts.actions.self_service import change_contact
 from apps.accounts.guard import LockedOut, verify_password_attempt
+from apps.accounts.web.code_sending import send_code_from_form
 from apps.core.exceptions import DomainError
 from apps.portal.forms import ContactAddressForm, ContactCodeForm
 from apps.portal.web import render_page
@@ -43,21 +44,10 @@ def _send(request, form) -> bool:
         if verify_password_attempt(user.username, data["password"], user=user, channel="update_contact") is None:
             form.add_error("password", _("The current password is wrong."))
             return False
-        codes.send_code(data["channel"], data["address"], codes.UPDATE_CONTACT, user=user,
-                        captcha_key=data["captcha_key"], captcha_answer=data["captcha"])  # fmt: skip
     except LockedOut:
         form.add_error(None, _("Too many failed attempts. Try again later."))
-    except codes.CaptchaRequired as exc:
-        form.add_error("captcha", exc.message)
-    except DomainError as exc:  # a malformed address, or one of another account
-        form.add_error("address", exc.message)
-    except codes.SendLimited as exc:
-        form.add_error(None, _("Too many codes requested. Try again in %(n)d seconds.") % {"n": exc.wait})
-    except codes.SenderUnavailable:
-        form.add_error(None, _("The message could not be sent. Try again later."))
-    else:
-        return True
-    return False
+        return False
+    return send_code_from_form(form, data["channel"], data["address"], codes.UPDATE_CONTACT, user=user)
 
 
 @sensitive_post_parameters("password")

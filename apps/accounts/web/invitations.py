@@ -37,6 +37,7 @@ from apps.accounts.actions.invitations import (
     verification_channels,
 )
 from apps.accounts.masking import mask_email, mask_mobile
+from apps.accounts.web.code_sending import send_code_from_form
 from apps.accounts.web.forms import NewPasswordForm
 from apps.accounts.web.self_service import AddressForm
 from apps.accounts.web.views import continue_login, render_page
@@ -123,22 +124,11 @@ def _address_step(request, invitation, state: dict, channels: list[str]):
         if channel not in channels:
             form.add_error("address", _("Codes cannot be sent to this kind of address here."))
         else:
-            try:
-                codes.send_code(channel, address, codes.ACTIVATE, user=invitation.user,
-                                captcha_key=form.cleaned_data["captcha_key"],
-                                captcha_answer=form.cleaned_data["captcha"])  # fmt: skip
-            except codes.CaptchaRequired as exc:
-                form.add_error("captcha", exc.message)
-                challenge = captcha.new_challenge()
-            except DomainError as exc:
-                form.add_error("address", exc.message)
-            except codes.SendLimited as exc:
-                form.add_error(None, _("Too many codes requested. Try again in %(n)d seconds.") % {"n": exc.wait})
-            except codes.SenderUnavailable:
-                form.add_error(None, _("The message could not be sent. Try again later."))
-            else:
+            if send_code_from_form(form, channel, address, codes.ACTIVATE, user=invitation.user):
                 _save(request, {"invitation": invitation.pk, "channel": channel, "address": address})
                 return redirect(_here(request.GET.get("key", "")))
+            if "captcha" in form.errors:
+                challenge = captcha.new_challenge()
     if challenge:
         form = AddressForm(initial={"address": request.POST.get("address", ""), "captcha_key": challenge})
         form.fields["address"].label = ADDRESS_LABELS[tuple(channels)]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from apps.accounts import captcha, config
 from apps.accounts.actions import codes
 from apps.accounts.actions.self_service import RegistrationClosed, register, reset_forgotten_password
+from apps.accounts.web.code_sending import send_code_from_form
 from apps.accounts.web.views import continue_login, render_page
 from apps.core.exceptions import DomainError
 
@@ -73,21 +74,11 @@ def _address_step(request, purpose: str, title: str, next_url: str):
         if channel not in _allowed_channels(purpose):
             form.add_error("address", _("Codes cannot be sent to this kind of address here."))
         else:
-            try:
-                codes.send_code(channel, address, purpose, captcha_key=form.cleaned_data["captcha_key"],
-                                captcha_answer=form.cleaned_data["captcha"])  # fmt: skip
-            except codes.CaptchaRequired as exc:
-                form.add_error("captcha", exc.message)
-                challenge = captcha.new_challenge()
-            except DomainError as exc:
-                form.add_error("address", exc.message)
-            except codes.SendLimited as exc:
-                form.add_error(None, _("Too many codes requested. Try again in %(n)d seconds.") % {"n": exc.wait})
-            except codes.SenderUnavailable:
-                form.add_error(None, _("The message could not be sent. Try again later."))
-            else:
+            if send_code_from_form(form, channel, address, purpose):
                 request.session[ADDRESS_KEY] = {"purpose": purpose, "address": address}
                 return redirect(next_url)
+            if "captcha" in form.errors:
+                challenge = captcha.new_challenge()
     if challenge:
         form = AddressForm(initial={"address": request.POST.get("address", ""), "captcha_key": challenge})
         form.fields["captcha"].required = True
