@@ -9,35 +9,17 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 
 from apps.accounts.models import EmailConfig, SmsConfig
+from apps.accounts.tests import test_senders
 from apps.audit.models import Action, Event, Outcome
 
 pytestmark = pytest.mark.django_db
 
-SMTP_PORT = 18241
 HTTP_PORT = 18242
+SMTP_PORT = test_senders.SMTP_PORT
+smtp_server = test_senders.smtp_server  # the accounts tests' real (aiosmtpd) SMTP server
 SECRET = "s3cret-Smtp-Pa55"  # noqa: S105 - a test value that must never come back
-
-
-class _Collector(MessageHandler):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-@pytest.fixture
-def smtp_server():
-    handler = _Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
 
 
 def _email(**overrides) -> dict:

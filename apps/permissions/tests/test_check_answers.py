@@ -18,35 +18,22 @@ from apps.permissions import cache as perm_cache
 from apps.permissions.actions.apps import create_app, delete_app, update_app
 from apps.permissions.actions.perms import create_permission, delete_permission
 from apps.permissions.actions.statuses import set_group_perm_statuses, set_user_perm_statuses
-from apps.permissions.models import Permission
+from apps.permissions.tests import test_check_api as check_api
 from conftest import issue_test_token
 
 pytestmark = pytest.mark.django_db
 
+# The check API tests' fixtures: English messages, a clean cache, the app "wiki".
+english_messages, fresh_cache, wiki, perm = (
+    check_api.english_messages,
+    check_api.fresh_cache,
+    check_api.wiki,
+    check_api.perm,
+)
+
 URL = "/siteapi/v1/auth/token/"
 GRANT, DENY, INHERIT = 1, -1, 0
 MANAGE = {"app_uid": "wiki", "perm_uid": "manage"}
-
-
-@pytest.fixture(autouse=True)
-def english_messages(settings):
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-
-
-@pytest.fixture
-def wiki(admin_user):
-    app, _ = create_app(actor=admin_user, name="Wiki", uid="wiki", protocols={"http_app": {}})
-    create_permission(actor=admin_user, app=app, name="Manage", action="manage")
-    return app
-
-
-def perm(uid: str) -> Permission:
-    return Permission.objects.select_related("app").get(uid=uid)
 
 
 class Checker:
