@@ -19,29 +19,16 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from oauth2_provider.models import AccessToken, RefreshToken
 
+from apps.core import rows
+
 
 def _qn(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-@cache
-def _insert_sql(model, vendor: str) -> tuple[str, tuple]:
-    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
-    columns = ", ".join(_qn(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {_qn(model._meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {_qn(model._meta.pk.column)}"  # noqa: S608 - names from _meta
-    return sql, fields
-
-
-def insert(instance) -> None:
-    """``instance.save()`` for a new row, in one statement and without the SQL compiler."""
-    sql, fields = _insert_sql(type(instance), connection.vendor)
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
-    instance._state.adding = False
-    instance._state.db = connection.alias
+# Rows are inserted with apps.core.rows (one precompiled statement, values prepared by the
+# fields as ``save()`` prepares them).
+insert = rows.insert
 
 
 @cache
