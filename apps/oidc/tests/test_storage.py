@@ -61,3 +61,41 @@ def test_token_rows_are_the_rows_save_writes(rp, bob):
 
     fast_rt, orm_rt = twins(refresh_token)
     assert stored_row(RefreshToken, fast_rt.pk) == stored_row(RefreshToken, orm_rt.pk)
+
+
+def values(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def issued_pair(app, user, value: str) -> RefreshToken:
+    expires = timezone.now() + dt.timedelta(hours=1)
+    access = AccessToken(user=user, application=app, expires=expires, scope="openid")
+    access.token = uuid.uuid4().hex
+    access.save()
+    refresh = RefreshToken(user=user, application=app, access_token=access)
+    refresh.token = value
+    refresh.save()
+    return refresh
+
+
+def test_the_joined_refresh_token_read_is_what_the_orm_reads(rp, bob, django_assert_num_queries):
+    refresh = issued_pair(rp[0].oauth_client, bob, "r1")
+    orm = RefreshToken.objects.select_related("access_token", "user").get(pk=refresh.pk)
+    with django_assert_num_queries(1):
+        found = storage.refresh_token_for_grant(refresh.token_checksum)
+        assert values(found) == values(orm)
+        assert values(found.access_token) == values(orm.access_token)
+        assert values(found.user) == values(orm.user)
+
+
+def test_the_joined_read_prefers_the_live_token_and_gives_none_for_a_missing_row(rp, bob):
+    app = rp[0].oauth_client
+    revoked = issued_pair(app, bob, "same")
+    RefreshToken.objects.filter(pk=revoked.pk).update(revoked=timezone.now(), access_token=None)
+    live = issued_pair(app, bob, "same")
+    assert storage.refresh_token_for_grant(live.token_checksum).pk == live.pk
+    RefreshToken.objects.filter(pk=live.pk).update(revoked=timezone.now(), access_token=None)
+    found = storage.refresh_token_for_grant(live.token_checksum)
+    assert found.pk == live.pk  # the most recently revoked
+    assert found.access_token is None
+    assert storage.refresh_token_for_grant("0" * 64) is None
