@@ -17,7 +17,7 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
-from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
 from apps.core import rows
 
@@ -207,3 +207,19 @@ def revoke_for_rotation(refresh_token_id: int, access_token_id: int | None, now)
         if access_token_id:
             # A OneToOne target: the refresh token just updated was the only row pointing at it.
             cursor.execute(delete, [access_token_id])
+
+
+@cache
+def _delete_grant_sql(vendor: str) -> str:
+    return f"DELETE FROM {_qn(Grant._meta.db_table)} WHERE {_qn('code')} = %s AND {_qn('application_id')} = %s"  # noqa: S608
+
+
+def delete_grant(code: str, application_id: int) -> int:
+    """Redeem an authorization code: delete its row, and say whether there was one (0: a
+    concurrent request redeemed it first). ``Grant.objects.filter(...).delete()`` runs the
+    same single DELETE (nothing refers to a grant, nothing listens to its deletion: tested),
+    after compiling it and collecting what would cascade."""
+    conn = _conn()
+    with conn.cursor() as cursor:
+        cursor.execute(_delete_grant_sql(conn.vendor), [code, application_id])
+        return cursor.rowcount

@@ -352,19 +352,19 @@ class ArkidValidator(OAuth2Validator):
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
         issued = getattr(request, "arkid_access_token_id", None), getattr(request, "arkid_token_family", None)
         with _atomic_unless_in_one():
-            deleted, _ = Grant.objects.filter(code=code, application=request.client).delete()
-            if not deleted:
+            if not storage.delete_grant(code, request.client.pk):
                 # A concurrent request redeemed the same code first: a replay.
                 _revoke_issued(*issued)
                 raise errors.InvalidGrantError(request=request)
             lifetime = max(oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS, 60)
-            RedeemedCode.objects.create(
+            redeemed = RedeemedCode(
                 code_digest=code_digest(code),
                 application=request.client,
                 access_token_id=issued[0],
                 token_family=issued[1],
                 expires=timezone.now() + dt.timedelta(seconds=lifetime * 10),
             )
+            storage.insert(redeemed)
 
     # --- claims and ID tokens ---------------------------------------------------------
     def get_oidc_issuer_endpoint(self, request):

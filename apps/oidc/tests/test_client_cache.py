@@ -10,9 +10,10 @@ import pytest
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.test import Client
-from oauth2_provider.models import AccessToken, IDToken, RefreshToken
+from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from apps.oidc import clients
+from apps.oidc.models import RedeemedCode
 from apps.oidc.tests.conftest import REDIRECT, make_client
 from apps.permissions.actions.apps import delete_app, update_app
 
@@ -112,9 +113,9 @@ def test_ids_no_client_can_have_are_not_looked_up(django_assert_num_queries):
             assert clients.by_client_id(odd) is None
 
 
-@pytest.mark.parametrize("model", [AccessToken, RefreshToken, IDToken])
+@pytest.mark.parametrize("model", [AccessToken, RefreshToken, IDToken, Grant, RedeemedCode])
 def test_nobody_listens_to_token_rows(model):
-    """apps.oidc.storage writes these rows without the model signals; that is only right
-    while nothing listens to them."""
+    """apps.oidc.storage writes (and, for grants, deletes) these rows without the model
+    signals; that is only right while nothing listens to them."""
     for signal in (pre_save, post_save, pre_delete, post_delete):
         assert not signal.has_listeners(model), f"{signal} has a receiver for {model.__name__}"

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.db import connection
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, IDToken, RefreshToken
+from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from apps.oidc import storage
 
@@ -99,3 +99,19 @@ def test_the_joined_read_prefers_the_live_token_and_gives_none_for_a_missing_row
     assert found.pk == live.pk  # the most recently revoked
     assert found.access_token is None
     assert storage.refresh_token_for_grant("0" * 64) is None
+
+
+def test_nothing_refers_to_a_grant():
+    """storage.delete_grant deletes the row with one DELETE: right only while no row of
+    another table can point at a grant (the ORM would otherwise cascade)."""
+    assert Grant._meta.related_objects == ()
+
+
+def test_delete_grant_says_whether_there_was_one(rp, bob):
+    app = rp[0].oauth_client
+    expires = timezone.now() + dt.timedelta(minutes=1)
+    Grant.objects.create(user=bob, code="c1", application=app, expires=expires, redirect_uri="https://rp", scope="")
+    assert storage.delete_grant("c1", app.pk + 1) == 0  # another client's code
+    assert storage.delete_grant("c1", app.pk) == 1
+    assert storage.delete_grant("c1", app.pk) == 0
+    assert not Grant.objects.exists()
