@@ -17,6 +17,7 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.base import DEFERRED
 from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
 from apps.core import rows
@@ -52,10 +53,27 @@ def _select(model, alias: str, vendor: str, only: tuple[str, ...] = ()) -> tuple
     return columns, tuple(f.attname for f in fields), tuple(converters)
 
 
+@cache
+def _positions(model, names: tuple[str, ...]) -> tuple[int, tuple[int, ...]] | None:
+    """For a partial column list: the number of concrete fields and where each read column
+    goes among them (None when every column is read)."""
+    concrete = [f.attname for f in model._meta.concrete_fields]
+    return None if list(names) == concrete else (len(concrete), tuple(concrete.index(name) for name in names))
+
+
 def _build(model, row, names, converters, conn):
     values = list(row)
     for index, func, col in converters:
         values[index] = func(values[index], col, conn)
+    positions = _positions(model, names)
+    if positions is not None:
+        # What from_db does for a partial row (the others deferred), without its search of
+        # the names for every field on every call.
+        count, places = positions
+        full = [DEFERRED] * count
+        for place, value in zip(places, values, strict=True):
+            full[place] = value
+        values = full
     return model.from_db(DEFAULT_DB_ALIAS, names, values)
 
 

@@ -17,6 +17,7 @@ _OURS = {"authorize", "token", "introspect", "device-authorization", "user-info"
 urlpatterns = [
     path("authorize/", views.AuthorizationView.as_view(), name="authorize"),
     path("token/", views.TokenView.as_view(), name="token"),
+    path("userinfo/", views.UserInfoView.as_view(), name="user-info"),  # early: hot, like token/
     path("introspect/", views.IntrospectView.as_view(), name="introspect"),
     path("device-authorization/", views.DeviceAuthorizationView.as_view(), name="device-authorization"),
     *[p for p in dot_urls.base_urlpatterns if p.name not in _OURS],
@@ -24,6 +25,5 @@ urlpatterns = [
         r"^\.well-known/openid-configuration/?$", views.DiscoveryView.as_view(), name="oidc-connect-discovery-info"
     ),
     path(".well-known/jwks.json", views.JwksView.as_view(), name="jwks-info"),
-    path("userinfo/", views.UserInfoView.as_view(), name="user-info"),
     path("logout/", dot_views.RPInitiatedLogoutView.as_view(), name="rp-initiated-logout"),
 ]
