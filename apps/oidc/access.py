@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 
 from apps.permissions import engine
 from apps.permissions.models import App, Permission
@@ -16,26 +16,29 @@ _ACCESS_SQL = (
     f"FROM {Permission._meta.db_table} p JOIN {App._meta.db_table} a ON a.id = p.app_id "
     "WHERE p.app_id = %s AND p.kind = %s"
 )
+_APP_COLUMNS = ("id", "uid", "allow_any_user")  # in the model's field order, as from_db needs
 
 
-def access_permission(app_id: int) -> Permission | None:
-    """The app's access permission, with just what the engine reads (ids, uuid, the app's
-    uid and ``allow_any_user``), as apps.permissions' own token check builds it."""
+def _access_row(app_id: int) -> tuple | None:
     with connection.cursor() as cursor:
         cursor.execute(_ACCESS_SQL, [app_id, Permission.Kind.ACCESS.value])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    pk, perm_uuid, uid, app_uid, allow_any_user = row
-    if not isinstance(perm_uuid, uuid.UUID):
-        perm_uuid = uuid.UUID(str(perm_uuid))  # SQLite stores it as 32 hex characters
-    app = App(id=app_id, uid=app_uid, allow_any_user=bool(allow_any_user))
-    return Permission(id=pk, uuid=perm_uuid, uid=uid, kind=Permission.Kind.ACCESS, app=app)
+        return cursor.fetchone()
 
 
 def may_use(user, client) -> bool:
-    """``user`` holds the access permission of the app behind ``client`` (an oidc.Application)."""
+    """``user`` holds the access permission of the app behind ``client`` (an oidc.Application).
+
+    Answered by the engine from the permission's row, as apps.permissions' own token check
+    asks (``has_perms_of_app``: the same rule and cached result as ``has_perm``), so no
+    ``Permission`` is built unless the result is not cached; the app carries just what the
+    engine reads (its other columns deferred)."""
     if user is None or not user.is_active:
         return False
-    perm = access_permission(client.app_id)
-    return perm is not None and engine.has_perm(user, perm)
+    row = _access_row(client.app_id)
+    if row is None:
+        return False
+    pk, perm_uuid, uid, app_uid, allow_any_user = row
+    if not isinstance(perm_uuid, uuid.UUID):
+        perm_uuid = uuid.UUID(str(perm_uuid))  # SQLite stores it as 32 hex characters
+    app = App.from_db(DEFAULT_DB_ALIAS, _APP_COLUMNS, (client.app_id, app_uid, bool(allow_any_user)))
+    return engine.has_perms_of_app(user, app, [(pk, perm_uuid, uid, Permission.Kind.ACCESS)])[0]

@@ -130,3 +130,21 @@ def test_device_code_refused_to_a_user_without_access(admin_user, browser):
     }
     answer = form_post(TOKEN, form)
     assert answer.json()["error"] == "access_denied"
+
+
+def test_a_refresh_is_refused_once_the_access_is_taken_away(admin_user, bob):
+    from apps.permissions.actions.apps import update_app
+
+    app, client_id, secret = make_client(admin_user, name="CLI", grant_types=["password", "refresh_token"])
+    issued = password_grant(client_id, secret, "bob", "Passw0rd!x").json()
+
+    def refresh(token):
+        data = {"grant_type": "refresh_token", "refresh_token": token}
+        return Client().post(TOKEN, data, HTTP_AUTHORIZATION=_basic(client_id, secret))
+
+    renewed = refresh(issued["refresh_token"])
+    assert renewed.status_code == 200, renewed.content
+    update_app(app, actor=admin_user, fields={"allow_any_user": False})
+    refused = refresh(renewed.json()["refresh_token"])
+    assert refused.status_code in (400, 401, 403)
+    assert refused.json()["error"] in ("invalid_grant", "access_denied")
