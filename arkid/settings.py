@@ -235,6 +235,7 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc.Application"
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "apps.oidc.validator.ArkidValidator",
     "OAUTH2_SERVER_CLASS": "oauthlib.openid.Server",
+    "OAUTH2_BACKEND_CLASS": "apps.oidc.backend.OAuthLibCore",  # oauthlib gets headers, not the environ
     "OIDC_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
