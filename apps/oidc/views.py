@@ -193,7 +193,8 @@ class UserInfoView(_ExemptOnce, View):
         return self.userinfo(request)
 
     def userinfo(self, request):
-        if "access_token" in request.GET:
+        # The query string is parsed only when there is one (most calls have none).
+        if request.META.get("QUERY_STRING") and "access_token" in request.GET:
             return _bearer_error(400, "invalid_request", "Access tokens are not accepted in the query string.")
         value = _bearer_token(request)
         if value is None:
