@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -118,11 +119,16 @@ def _json(data: dict) -> bytes:
     return json.dumps(data, separators=(",", ":"), default=str).encode()
 
 
+@functools.lru_cache(maxsize=64)
+def _encoded_header(typ: str, algorithm: str, kid: str) -> str:
+    """The JWS header's encoding: the same few bytes for every token a key signs."""
+    return _b64(_json({"typ": typ, "alg": algorithm, "kid": kid}))
+
+
 def sign(key: LoadedKey, claims: dict, *, typ: str = "JWT") -> str:
     """The compact JWS (RFC 7515) of ``claims``, signed RS256 (RSASSA-PKCS1-v1_5 with SHA-256)
     or ES256 (ECDSA P-256 with SHA-256, the signature as R || S, RFC 7518 3.4)."""
-    header = {"typ": typ, "alg": key.algorithm, "kid": key.kid}
-    signing_input = f"{_b64(_json(header))}.{_b64(_json(claims))}".encode()
+    signing_input = f"{_encoded_header(typ, key.algorithm, key.kid)}.{_b64(_json(claims))}".encode()
     if key.algorithm == "ES256":
         r, s = decode_dss_signature(key.private.sign(signing_input, ec.ECDSA(hashes.SHA256())))
         signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
