@@ -5,10 +5,13 @@ ORM's statements for that cost several times more than running them (measured wi
 bench/bench_oidc.py: a refresh spent most of its time in Django's SQL compiler). These helpers
 prepare values with the models' own fields (``pre_save`` and ``get_db_prep_save``: token
 checksums, ``auto_now`` timestamps, JSON columns), so the rows are exactly what ``save()``
-writes, and raw querysets read them back into the models' own instances.
+writes (apps.core.rows), and read rows back into the models' own instances with the ORM's own
+converters and ``from_db``, related rows joined in the same statement where a grant needs
+them (``fetch_joined``: what ``select_related`` would cache). Each statement's text is
+built once per model and database vendor.
 
-No ``pre_save``/``post_save`` signals are sent for these rows: nothing in ArkID listens to
-DOT's token models (a test keeps it that way).
+No model signals are sent for these rows (saves, and the deletion of a redeemed grant):
+nothing in ArkID listens to DOT's token models or to RedeemedCode (a test keeps it that way).
 """
 
 from __future__ import annotations
