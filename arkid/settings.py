@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestContextMiddleware",
     "apps.ops.middleware.MetricsMiddleware",  # inside the request context: its log line has the id
     "apps.core.middleware.RejectNulMiddleware",
+    # Answers the token check apps call on every request from its cached answer, skipping the
+    # browser middleware below it never uses (apps/permissions/api/fast_lane.py).
+    "apps.permissions.api.fast_lane.TokenCheckFastLane",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
