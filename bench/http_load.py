@@ -15,9 +15,9 @@ requests meanwhile. So these benches start the server and saturate it:
   PostgreSQL's and Redis's when the bench uses them (they run on this machine too): the
   throughput per core, and a second ratio that the load generator's own CPU cannot bend.
 
-wrk runs a Lua script written here: a fixed request, a list of request bodies used once
-each (authorization codes), or a chain (refresh tokens: each response's new token is
-queued for the next request, so a connection never reuses a rotated token).
+wrk runs a Lua script written here: a fixed request, or a list of request bodies used once
+each (authorization codes, refresh tokens). (Chaining each response's new refresh token into
+the next request does not work: wrk may ask the script for a request it then never sends.)
 Written by hand: wrk is the load generator; what it runs and what is read off /proc is
 specific to these benches.
 """
@@ -80,9 +80,9 @@ def _pids_named(name: str) -> list[int]:
 
 @dataclass
 class Target:
-    """One kind of request for wrk: ``bodies`` are used once each, in order; with ``chain``
-    (a Lua pattern capturing a value in a response body), ``bodies`` are the first values
-    and each request's body is ``template`` with the next queued value in place of ``{}``."""
+    """One kind of request for wrk: the same ``body`` every time, or each of ``bodies`` once,
+    in order (codes and refresh tokens are good once; the phase ends early when they run
+    out)."""
 
     name: str
     path: str
@@ -90,8 +90,6 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""
     bodies: list[str] = field(default_factory=list)
-    chain: str = ""
-    template: str = ""
 
     def lua(self, bodies_file: str) -> str:
         def quoted(text: str) -> str:
@@ -106,35 +104,45 @@ class Target:
         ]
         if self.bodies:
             lines.append(f"for line in io.lines({quoted(bodies_file)}) do queue[#queue + 1] = line end")
-        if self.chain:
-            prefix, _, suffix = self.template.partition("{}")
+        if self.bodies:
             lines += [
+                # Out of bodies: the phase ends there (its duration is what ran); the few
+                # requests still asked for are pings, not counted.
+                "spare = 0",
                 "request = function()",
-                "  local value = queue[head] or 'exhausted'",
+                "  local value = queue[head]",
                 "  queue[head] = nil",
                 "  head = head + 1",
-                f"  return wrk.format(method, path, headers, {quoted(prefix)} .. value .. {quoted(suffix)})",
-                "end",
-                "response = function(status, hdrs, text)",
-                f"  local value = text:match({quoted(self.chain)})",
-                "  if value then queue[#queue + 1] = value end",
-                "end",
-            ]
-        elif self.bodies:
-            lines += [
-                "request = function()",
-                "  local value = queue[head] or 'exhausted'",
-                "  head = head + 1",
+                "  if value == nil then",
+                "    spare = spare + 1",
+                "    wrk.thread:stop()",
+                "    return wrk.format('GET', '/ping/')",
+                "  end",
                 "  return wrk.format(method, path, headers, value)",
                 "end",
             ]
         else:
+            lines.append("spare = 0")
             lines.append("request = function() return wrk.format(method, path, headers, body) end")
         lines += [
+            # The first answer that was not 2xx/3xx, to say why: a global of the thread's Lua
+            # state, which done() (run in the main state) reads through setup()'s handles.
+            "refused = nil",
+            "local threads = {}",
+            "setup = function(thread) threads[#threads + 1] = thread end",
+            "response = function(status, hdrs, text)",
+            "  if status >= 400 and refused == nil then refused = status .. ' ' .. text:sub(1, 300) end",
+            "end",
             "done = function(summary, latency, requests)",
-            "  local e = summary.errors",
-            "  io.write(string.format('ARKID %d %d %d %d %d %d\\n', summary.requests, summary.duration,",
-            "    e.connect + e.read + e.write + e.timeout, e.status, latency:percentile(50), latency:percentile(99)))",
+            "  local e, spare = summary.errors, 0",
+            "  for _, thread in ipairs(threads) do spare = spare + thread:get('spare') end",
+            "  io.write(string.format('ARKID %d %d %d %d %d %d %d\\n', summary.requests, summary.duration,",
+            "    e.connect + e.read + e.write + e.timeout, e.status,",
+            "    latency:percentile(50), latency:percentile(99), spare))",
+            "  for _, thread in ipairs(threads) do",
+            "    local first = thread:get('refused')",
+            "    if first then io.write('REFUSED ' .. first .. '\\n') end",
+            "  end",
             "end",
         ]
         return "\n".join(lines) + "\n"
@@ -234,11 +242,13 @@ class Server:
         line = next((x for x in done.stdout.splitlines() if x.startswith("ARKID ")), None)
         if done.returncode != 0 or line is None:
             raise SystemExit(f"wrk failed on {target.name}: {done.stderr.strip() or done.stdout[-500:]}")
-        requests, duration_us, socket_errors, bad_status, p50, p99 = (int(x) for x in line.split()[1:])
+        requests, duration_us, socket_errors, bad_status, p50, p99, spare = (int(x) for x in line.split()[1:])
+        requests -= min(spare, requests)
         if socket_errors or bad_status or not requests:
+            refused = next((x[len("REFUSED ") :] for x in done.stdout.splitlines() if x.startswith("REFUSED ")), "")
             raise SystemExit(
                 f"{target.name}: {bad_status} answers were not 2xx/3xx and {socket_errors} socket errors"
-                f" in {requests} requests (an error page would measure the wrong thing)"
+                f" in {requests} requests (an error page would measure the wrong thing); first: {refused}"
             )
         return Phase(requests, duration_us / 1e6, sum(cpu.values()), p50 / 1000, p99 / 1000, cpu)
 
@@ -281,18 +291,24 @@ class Comparison:
         )
 
 
-def compare(server: Server, baseline: Target, operation, *, rounds: int, seconds: int) -> Comparison:
+def compare(server: Server, baseline: Target, operation, *, rounds: int, seconds: int, observe=None) -> Comparison:
     """Alternate phases of ``baseline`` and ``operation`` (a Target, or a function returning
-    a fresh one per phase: codes to redeem, tokens to refresh), after an untimed warm-up."""
+    a fresh one per phase: codes to redeem, tokens to refresh), after an untimed warm-up;
+    ``observe`` is called with each phase of the operation (to size the next one's bodies)."""
 
     def target() -> Target:
         return operation() if callable(operation) else operation
 
+    def measured(phase: Phase) -> Phase:
+        if observe is not None:
+            observe(phase)
+        return phase
+
     server.phase(baseline, 1)
-    server.phase(target(), 1)
+    measured(server.phase(target(), 1))
     base, op = [], []
     for _ in range(rounds):
         fresh = target()  # made before the baseline phase: its making is not in either
         base.append(server.phase(baseline, seconds))
-        op.append(server.phase(fresh, seconds))
+        op.append(measured(server.phase(fresh, seconds)))
     return Comparison(base, op)
