@@ -11,9 +11,10 @@ requests meanwhile. So these benches start the server and saturate it:
 - phases of ``seconds`` alternate between the baseline and the operation, ``rounds`` times,
   so a neighbour's noise hits both alike; the ratio is the median of the per-round ratios of
   requests per second (every request answered 2xx, or the bench stops);
-- the server's CPU time per request is read from /proc for gunicorn's processes, plus
-  PostgreSQL's and Redis's when the bench uses them (they run on this machine too): the
-  throughput per core, and a second ratio that the load generator's own CPU cannot bend.
+- the server's CPU time per request is read from /proc for gunicorn's processes, plus the
+  PostgreSQL backends of the bench's database and Redis when the bench uses them (they run
+  on this machine too): the throughput per core, and a second ratio that the load
+  generator's own CPU cannot bend.
 
 wrk runs a Lua script written here: a fixed request, or a list of request bodies used once
 each (authorization codes, refresh tokens). (Chaining each response's new refresh token into
@@ -76,6 +77,16 @@ def _pids_named(name: str) -> list[int]:
             if comm.read_text().strip() == name:
                 pids.append(int(comm.parent.name))
     return pids
+
+
+def _database_backends() -> list[int]:
+    """The PostgreSQL backends connected to the bench's database (the server's, which
+    persist between requests, and this process's): not the cluster's other databases."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [pid for (pid,) in cursor.fetchall()]
 
 
 @dataclass
@@ -222,12 +233,20 @@ class Server:
         value = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in argv if a.startswith("--") and "=" in a}
         return int(value.get("--workers", "1")) * int(value.get("--threads", "1"))
 
-    def cpu_seconds(self) -> dict[str, float]:
-        """CPU seconds so far of gunicorn's processes ("web") and of each service's."""
-        spent = {"web": sum(_cpu_seconds(pid) for pid in [self.proc.pid, *_children(self.proc.pid)])}
+    def cpu_seconds(self) -> dict[str, dict[int, float]]:
+        """CPU seconds so far of each process of gunicorn ("web") and of each service."""
+        groups = {"web": [self.proc.pid, *_children(self.proc.pid)]}
         for name in self.services:
-            spent[name] = sum(_cpu_seconds(pid) for pid in _pids_named(name))
-        return spent
+            groups[name] = _database_backends() if name == "postgres" else _pids_named(name)
+        return {name: {pid: _cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
+
+    @staticmethod
+    def _spent(before: dict, after: dict) -> dict[str, float]:
+        # Per process: one that started meanwhile (a new database backend) counts from zero;
+        # one that ended is not subtracted.
+        return {
+            name: sum(cpu - before[name].get(pid, 0.0) for pid, cpu in pids.items()) for name, pids in after.items()
+        }
 
     def phase(self, target: Target, seconds: int) -> Phase:
         with tempfile.TemporaryDirectory(prefix="arkid-wrk-") as scratch:
@@ -238,7 +257,7 @@ class Server:
             argv = ["wrk", "-t1", f"-c{self.connections}", f"-d{seconds}s", "-s", str(script), self.url + target.path]
             before = self.cpu_seconds()
             done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
-            cpu = {name: spent - before[name] for name, spent in self.cpu_seconds().items()}
+            cpu = self._spent(before, self.cpu_seconds())
         line = next((x for x in done.stdout.splitlines() if x.startswith("ARKID ")), None)
         if done.returncode != 0 or line is None:
             raise SystemExit(f"wrk failed on {target.name}: {done.stderr.strip() or done.stdout[-500:]}")
