@@ -26,13 +26,13 @@ specific to these benches.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import signal
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -187,9 +187,10 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def _argv(self) -> list[str]:
-        sys.path.insert(0, str(ROOT / "scripts"))
-        import run  # scripts/run.py: the production command line
-
+        # scripts/run.py's own command line, loaded by path (bench/run.py has the same name).
+        spec = importlib.util.spec_from_file_location("arkid_run_script", ROOT / "scripts" / "run.py")
+        run = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(run)
         argv = dict(run.processes())["web"]
         return [f"--bind=127.0.0.1:{self.port}" if a.startswith("--bind=") else a for a in argv]
 
