@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestContextMiddleware",
     "apps.ops.middleware.MetricsMiddleware",  # inside the request context: its log line has the id
     "apps.core.middleware.RejectNulMiddleware",
+    # Answers the token check apps call on every request from its cached answer, skipping the
+    # browser middleware below it never uses (apps/permissions/api/fast_lane.py).
+    "apps.permissions.api.fast_lane.TokenCheckFastLane",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,8 +134,9 @@ DATABASE_URL = env("ARKID_DATABASE_URL", f"sqlite:///{VAR_DIR / 'arkid.sqlite3'}
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("ARKID_DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the Celery worker read while the web server writes; the busy timeout turns
-    # short write contention into a wait instead of "database is locked".
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # short write contention into a wait instead of "database is locked". Connections are
+    # kept (ARKID_DB_CONN_MAX_AGE, as on PostgreSQL): a new one parses the whole schema on its
+    # first statement, which cost a token request more than the rest of its work together.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",

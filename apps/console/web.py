@@ -8,6 +8,7 @@ sub-administrator sees and changes exactly what the API would let them.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping
 from functools import wraps
 
@@ -21,6 +22,8 @@ from apps.portal.web import render_page
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 KEYWORD_MAX = 100
+SUBMISSIONS_KEY = "console_submissions"
+SUBMISSIONS_KEPT = 20  # forms open at once per session that can still be sent
 
 
 def console_view(perm: str | None = None) -> Callable:
@@ -93,3 +96,27 @@ def query_without(params: Mapping, *names: str) -> str:
     pairs = params.lists() if hasattr(params, "lists") else ((k, [v]) for k, v in params.items())
     kept = [(k, v) for k, values in pairs if k not in names for v in values if v not in ("", None)]
     return urlencode(kept)
+
+
+def submission_token(request) -> str:
+    """A one-time token for a form whose POST must not run twice. Reloading a page that a
+    POST answered re-sends the POST (the page that shows a new app's secret once cannot be
+    a redirect: the secret is never stored), which would create the app a second time."""
+    token = secrets.token_urlsafe(16)
+    pending = request.session.get(SUBMISSIONS_KEY, [])[-(SUBMISSIONS_KEPT - 1) :]
+    request.session[SUBMISSIONS_KEY] = [*pending, token]
+    return token
+
+
+def first_submission(request) -> bool:
+    """Whether this POST's ``submission`` token is fresh, using it up. False when the form was
+    already sent (or is older than the last SUBMISSIONS_KEPT forms); a POST without a token
+    (a script) is let through: the token guards against reloads, not attacks (CSRF does)."""
+    token = request.POST.get("submission")
+    if not token:
+        return True
+    pending = request.session.get(SUBMISSIONS_KEY, [])
+    if token not in pending:
+        return False
+    request.session[SUBMISSIONS_KEY] = [t for t in pending if t != token]
+    return True

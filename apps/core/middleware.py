@@ -43,8 +43,9 @@ class RejectNulMiddleware:
 
     No identity data contains NUL, PostgreSQL text columns refuse it (a 500 deep inside any
     view that did not check), and SQLite would store it and break a later migration. One
-    check at the door covers every endpoint. Multipart bodies are left to their parsers:
-    uploaded files may legitimately hold NUL bytes (CSV import checks its cells itself).
+    check at the door covers every endpoint. In a multipart body the form fields are checked,
+    not the files: an uploaded file may legitimately hold NUL bytes (the CSV import checks its
+    cells itself).
     """
 
     def __init__(self, get_response):
@@ -62,10 +63,17 @@ class RejectNulMiddleware:
         if "\x00" in request.path or b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
             return True
         if request.content_type == "multipart/form-data":
-            return False
+            return RejectNulMiddleware._form_has_nul(request)
         body = request.body
         if b"\x00" in body:
             return True
         if request.content_type == "application/x-www-form-urlencoded":
             return b"%00" in body
         return b"\\u0000" in body  # JSON spells NUL as an escape
+
+    @staticmethod
+    def _form_has_nul(request) -> bool:
+        # Parsing here costs nothing extra: CSRF and the view would parse the body next. A
+        # malformed body raises, and Django answers 400 as it would in the view. (Django's
+        # parser already drops NUL from uploaded files' names.)
+        return any("\x00" in text for name, values in request.POST.lists() for text in [name, *values])

@@ -21,7 +21,16 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.console.applications.forms import AppForm, errors_into_app_form, initial_for
-from apps.console.web import console_view, keyword_of, paginate, query_without, render_console, sort_queryset
+from apps.console.web import (
+    console_view,
+    first_submission,
+    keyword_of,
+    paginate,
+    query_without,
+    render_console,
+    sort_queryset,
+    submission_token,
+)
 from apps.core.exceptions import DomainError
 from apps.permissions import protocols
 from apps.permissions.actions import apps as app_actions
@@ -70,6 +79,11 @@ def list_view(request):
 @console_view(CREATE_PERM)
 def create_view(request):
     if request.method == "POST":
+        if not first_submission(request):  # a reload of the page that showed the new app
+            messages.warning(
+                request, pgettext("console apps", "That form was already sent: no second app was created.")
+            )
+            return redirect("console-apps")
         form = AppForm(request.POST)
         if form.is_valid():
             try:
@@ -82,8 +96,12 @@ def create_view(request):
                 return _secret_or_redirect(
                     request, app, one_time, pgettext("console apps", "App %(name)s created.") % {"name": app.name}
                 )
-        return _render(request, "form.html", {"form": form, "creating": True}, status=400)
-    return _render(request, "form.html", {"form": AppForm(), "creating": True})
+        return _render(request, "form.html", _create_context(request, form), status=400)
+    return _render(request, "form.html", _create_context(request, AppForm()))
+
+
+def _create_context(request, form) -> dict:
+    return {"form": form, "creating": True, "submission": submission_token(request)}
 
 
 @require_http_methods(["GET", "POST"])

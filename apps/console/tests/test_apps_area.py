@@ -434,3 +434,23 @@ def test_result_list_pages_without_a_total(admin_web, world):
     assert second.count("data-holder=") == 7 and "page=1" in second and "page=3" not in second
     assert admin_web.get(url + "holders/?page=99").content.decode().count("data-holder=") == 20
     assert admin_web.get(url + "holders/?page=x&size=5").content.decode().count("data-holder=") == 5
+
+
+def test_reloading_the_page_that_showed_a_new_app_creates_no_second_one(admin_web, world):
+    # A reload re-sends the form's POST with the same one-time token.
+    form = admin_web.get("/console/apps/_new/")
+    sent = {**OAUTH, "submission": form.context["submission"]}
+    assert admin_web.post("/console/apps/_new/", sent).status_code == 200
+    again = admin_web.post("/console/apps/_new/", sent, follow=True)
+    assert again.redirect_chain[0][0].endswith("/console/apps/")
+    assert "no second app was created" in again.content.decode()
+    assert App.objects.filter(name=OAUTH["name"]).count() == 1
+    # A form with errors gets a new token, so its corrected POST goes through.
+    bad = admin_web.post(
+        "/console/apps/_new/",
+        {**sent, "submission": admin_web.get("/console/apps/_new/").context["submission"], "name": ""},
+    )
+    assert bad.status_code == 400
+    fixed = {**OAUTH, "uid": "mail2", "submission": bad.context["submission"]}
+    assert admin_web.post("/console/apps/_new/", fixed).status_code == 200
+    assert App.objects.filter(uid="mail2").exists()

@@ -93,3 +93,24 @@ def test_nul_characters_are_refused_at_the_door(admin_client, method, path, kwar
 def test_ordinary_percent_signs_pass(admin_client):
     response = admin_client.get("/siteapi/oneid/user/", {"keyword": "100%"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"username": "a\x00b"},  # a field's value
+        {"user\x00name": "ab"},  # a field's name
+    ],
+)
+def test_nul_characters_in_multipart_fields_are_refused(admin_client, data):
+    response = admin_client.post("/siteapi/oneid/user/", data)  # the test client sends multipart
+    assert response.status_code == 400
+    assert response.json()["code"] == "nul_character"
+
+
+def test_a_multipart_file_may_hold_nul(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    binary = SimpleUploadedFile("ok.bin", b"\x00\x01\x02", content_type="application/octet-stream")
+    response = admin_client.post("/siteapi/oneid/user/", {"username": "nulfile", "name": "N", "file": binary})
+    assert response.status_code == 201

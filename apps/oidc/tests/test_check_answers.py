@@ -131,3 +131,21 @@ def test_a_warm_check_naming_the_oauth_client_id_makes_no_query(wiki, bob, djang
         response = user.get(CHECK, params)
     assert response.status_code == 200 and response.json()["perms"] == ["access"]
     assert user.get(CHECK, {**params, "perm_uid": "edit"}).status_code == 403
+
+
+def test_an_apps_cached_answer_takes_the_fast_lane_with_the_full_stacks_response(wiki, bob, settings, monkeypatch):
+    from apps.permissions.api import check
+
+    _, client_id, secret = wiki
+    assert warm(client_id, secret) == 403
+    # Served before the view: a broken view does not matter.
+    real_check = check._check
+    monkeypatch.setattr(check, "_check", lambda request: (_ for _ in ()).throw(AssertionError("the view ran")))
+    fast = ask(client_id, secret)
+    monkeypatch.setattr(check, "_check", real_check)
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("TokenCheckFastLane")]
+    full = ask(client_id, secret)
+    assert (fast.status_code, fast.content) == (full.status_code, full.content) == (403, full.content)
+    assert {k: v for k, v in fast.headers.items() if k != "X-Request-ID"} == {
+        k: v for k, v in full.headers.items() if k != "X-Request-ID"
+    }

@@ -124,9 +124,43 @@ def _answer(request, lookup: answers.Lookup, user, user_values, app_uid: str) ->
     return _response(body, code)
 
 
+def _lookup_for_app(request, credentials: tuple[str, str]) -> answers.Lookup:
+    # Made once per request: the fast lane (apps.permissions.fast_lane) may have made it.
+    lookup = getattr(request, "arkid_check_lookup", None)
+    return lookup if lookup is not None else answers.for_app(credentials, request.GET)
+
+
+def _lookup_for_token(request, raw: str) -> answers.Lookup:
+    lookup = getattr(request, "arkid_check_lookup", None)
+    return lookup if lookup is not None else answers.for_token(digest(raw), request.GET)
+
+
+def cached_response(request) -> HttpResponse | None:
+    """The response to a GET of the check when its whole answer is cached, else None (the
+    view then computes it, reusing the cache lookup made here)."""
+    try:  # a malformed header is the view's to answer (401 with its message)
+        credentials = _client_credentials(request)
+        raw = None if credentials is not None else raw_key(request)
+    except exceptions.AuthenticationFailed:
+        return None
+    if credentials is not None:
+        lookup = _lookup_for_app(request, credentials)
+    elif raw is not None:
+        lookup = _lookup_for_token(request, raw)
+    else:
+        return None
+    request.arkid_check_lookup = lookup
+    if lookup.answer is None:
+        return None
+    try:
+        return _cached(lookup.answer, request)
+    except DomainError:  # an unknown perm_uid: the view's 404, with its message
+        return None
+
+
 def _check_for_app(request, credentials: tuple[str, str]) -> HttpResponse:
     """An app asking about a user (``username=``) with its own OAuth client credentials."""
-    lookup = answers.for_app(credentials, request.GET)
+    lookup = _lookup_for_app(request, credentials)
     if lookup.answer is not None:
         return _cached(lookup.answer, request)
     app_uid = client_apps.app_uid_for_credentials(*credentials)
@@ -138,7 +172,7 @@ def _check_for_app(request, credentials: tuple[str, str]) -> HttpResponse:
 
 def _check_token(request, raw: str) -> HttpResponse:
     """A user's token check: from the cached answer when there is one that applies."""
-    lookup = answers.for_token(digest(raw), request.GET)
+    lookup = _lookup_for_token(request, raw)
     if lookup.answer is not None:
         return _cached(lookup.answer, request)
     user = _authentication.authenticate_key_cached(raw)
