@@ -147,8 +147,8 @@ class Target:
             "done = function(summary, latency, requests)",
             "  local e, spare = summary.errors, 0",
             "  for _, thread in ipairs(threads) do spare = spare + thread:get('spare') end",
-            "  io.write(string.format('ARKID %d %d %d %d %d %d %d\\n', summary.requests, summary.duration,",
-            "    e.connect + e.read + e.write + e.timeout, e.status,",
+            "  io.write(string.format('ARKID %d %d %d %d %d %d %d %d %d %d\\n', summary.requests,",
+            "    summary.duration, e.connect, e.read, e.write, e.timeout, e.status,",
             "    latency:percentile(50), latency:percentile(99), spare))",
             "  for _, thread in ipairs(threads) do",
             "    local first = thread:get('refused')",
@@ -255,19 +255,30 @@ class Server:
             Path(bodies_file).write_text("".join(f"{b}\n" for b in target.bodies))
             script = Path(scratch) / "script.lua"
             script.write_text(target.lua(bodies_file))
-            argv = ["wrk", "-t1", f"-c{self.connections}", f"-d{seconds}s", "-s", str(script), self.url + target.path]
+            # A generous timeout: on a loaded machine a request waiting for SQLite's write lock
+            # may take seconds; wrk's default (2 s) would count it as an error.
+            argv = ["wrk", "-t1", f"-c{self.connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script)]
+            argv.append(self.url + target.path)
             before = self.cpu_seconds()
             done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
             cpu = self._spent(before, self.cpu_seconds())
         line = next((x for x in done.stdout.splitlines() if x.startswith("ARKID ")), None)
         if done.returncode != 0 or line is None:
             raise SystemExit(f"wrk failed on {target.name}: {done.stderr.strip() or done.stdout[-500:]}")
-        requests, duration_us, socket_errors, bad_status, p50, p99, spare = (int(x) for x in line.split()[1:])
+        numbers = [int(x) for x in line.split()[1:]]
+        requests, duration_us, (connect, read, write, timeout), bad_status, p50, p99, spare = (
+            numbers[0],
+            numbers[1],
+            numbers[2:6],
+            *numbers[6:],
+        )
+        socket_errors = connect + read + write + timeout
         requests -= min(spare, requests)
         if socket_errors or bad_status or not requests:
             refused = next((x[len("REFUSED ") :] for x in done.stdout.splitlines() if x.startswith("REFUSED ")), "")
             raise SystemExit(
                 f"{target.name}: {bad_status} answers were not 2xx/3xx and {socket_errors} socket errors"
+                f" (connect {connect}, read {read}, write {write}, timeout {timeout})"
                 f" in {requests} requests (an error page would measure the wrong thing); first: {refused}"
             )
         return Phase(requests, duration_us / 1e6, sum(cpu.values()), p50 / 1000, p99 / 1000, cpu)
