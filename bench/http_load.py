@@ -241,6 +241,17 @@ class Server:
             groups[name] = _database_backends() if name == "postgres" else _pids_named(name)
         return {name: {pid: _cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
 
+    def _settle(self, window: float = 0.2, longest: float = 5.0) -> None:
+        """Wait until the server has finished the previous phase's requests (wrk stops
+        sending, but requests already queued, say behind SQLite's write lock, still run):
+        their CPU must not count in the next phase."""
+        deadline = time.monotonic() + longest
+        while time.monotonic() < deadline:
+            before = sum(self.cpu_seconds()["web"].values())
+            time.sleep(window)
+            if sum(self.cpu_seconds()["web"].values()) - before <= 1 / CLOCK_TICKS:  # a tick at most
+                return
+
     @staticmethod
     def _spent(before: dict, after: dict) -> dict[str, float]:
         # Per process: one that started meanwhile (a new database backend) counts from zero;
@@ -259,6 +270,7 @@ class Server:
             # may take seconds; wrk's default (2 s) would count it as an error.
             argv = ["wrk", "-t1", f"-c{self.connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script)]
             argv.append(self.url + target.path)
+            self._settle()
             before = self.cpu_seconds()
             done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
             cpu = self._spent(before, self.cpu_seconds())
