@@ -125,14 +125,17 @@ def _answer(request, lookup: answers.Lookup, user, user_values, app_uid: str) ->
 
 
 def _lookup_for_app(request, credentials: tuple[str, str]) -> answers.Lookup:
-    # Made once per request: the fast lane (apps.permissions.fast_lane) may have made it.
-    lookup = getattr(request, "arkid_check_lookup", None)
-    return lookup if lookup is not None else answers.for_app(credentials, request.GET)
+    return _made_once(request, lambda: answers.for_app(credentials, request.GET))
 
 
 def _lookup_for_token(request, raw: str) -> answers.Lookup:
+    return _made_once(request, lambda: answers.for_token(digest(raw), request.GET))
+
+
+def _made_once(request, make) -> answers.Lookup:
+    # The fast lane (apps.permissions.api.fast_lane) makes the lookup before the view runs.
     lookup = getattr(request, "arkid_check_lookup", None)
-    return lookup if lookup is not None else answers.for_token(digest(raw), request.GET)
+    return lookup if lookup is not None else make()
 
 
 def cached_response(request) -> HttpResponse | None:
