@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,29 +19,21 @@ from django.conf import settings
 
 from apps.accounts.models import UserSession
 from apps.audit.models import Action, Event
+from apps.core.tests import browser as browser_support
 from apps.directory.tests.factories import create_test_user
 
-CHROMIUM = os.environ.get("ARKID_CHROMIUM", "/usr/bin/chromium")
+browser, needs_chromium, sync_api = browser_support.browser, browser_support.needs_chromium, browser_support.sync_api
+
 SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 ADMIN_PASSWORD = "Passw0rd!x"  # create_test_user's default
 NEW_MOBILE = "+8613912345678"
 NEW_PASSWORD = "Welcome-Aboard-77"
 
-sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install -y chromium"),
+    needs_chromium,
     pytest.mark.usefixtures("dev_senders"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(autouse=True)

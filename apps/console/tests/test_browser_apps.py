@@ -48,15 +48,20 @@ def sign_out(page) -> None:
     page.wait_for_url("**/login/**")
 
 
-def test_admin_creates_an_oauth_app_and_grants_it_to_a_group(page, people):
-    log_in(page, "root")
-    page.goto(f"{page.base}/console/apps/")
+def fill_chat_app_form(page) -> None:
+    """From the app list: open the new-app form and fill in "Team chat" with OAuth 2.0."""
     page.click("text=Add app")
     page.get_by_label("Name", exact=True).fill("Team chat")
     page.get_by_label("UID").fill("chat")
     page.get_by_label("Home URL").fill("https://chat.example.com/")
     page.get_by_label("OAuth 2.0 / OpenID Connect").check()
     page.get_by_label("Redirect URIs (one per line)", exact=True).fill("https://chat.example.com/oidc/callback")
+
+
+def test_admin_creates_an_oauth_app_and_grants_it_to_a_group(page, people):
+    log_in(page, "root")
+    page.goto(f"{page.base}/console/apps/")
+    fill_chat_app_form(page)
     shot(page, "console-apps-form")
     page.click("main button:has-text('Create app')")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from apps.audit.models import Action, Event
+from apps.console.tests.test_browser_apps import fill_chat_app_form
 from apps.directory.models import Membership, User
 from apps.directory.tests.factories import add_member, create_test_group, create_test_user
 from apps.permissions.models import ManagerGroup
@@ -82,12 +83,7 @@ def test_issue_8_scenario(page, company):
 
     # An app with OAuth2, its access granted to the group.
     page.goto(f"{base}/console/apps/")
-    page.click("text=Add app")
-    page.get_by_label("Name", exact=True).fill("Team chat")
-    page.get_by_label("UID").fill("chat")
-    page.get_by_label("Home URL").fill("https://chat.example.com/")
-    page.get_by_label("OAuth 2.0 / OpenID Connect").check()
-    page.get_by_label("Redirect URIs (one per line)", exact=True).fill("https://chat.example.com/oidc/callback")
+    fill_chat_app_form(page)
     page.click("main button:has-text('Create app')")
     expect(page.locator("#secret-oauth_app")).to_be_visible()
     page.click("a:has-text('Permissions')")

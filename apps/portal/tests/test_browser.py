@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,28 +15,25 @@ from django.apps import apps as django_apps
 from django.conf import settings
 
 from apps.accounts.models import UserSession
+from apps.core.tests import browser as browser_support
 from apps.directory.models import User
 from apps.portal.tests.conftest import PASSWORD
 
-CHROMIUM = os.environ.get("ARKID_CHROMIUM", "/usr/bin/chromium")
+# Shared with every browser test module (apps.core.tests.browser); CHROMIUM and sync_api are
+# imported from here by the console's browser tests.
+browser, CHROMIUM, needs_chromium, sync_api = (
+    browser_support.browser,
+    browser_support.CHROMIUM,
+    browser_support.needs_chromium,
+    browser_support.sync_api,
+)
+
 SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
-sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"{CHROMIUM} missing: apt-get install -y chromium"),
+    needs_chromium,
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-    # itself are still synchronous and safe.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def seed_builtin_rows() -> None:
