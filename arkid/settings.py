@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # Answers the token check apps call on every request from its cached answer, skipping the
     # browser middleware below it never uses (apps/permissions/api/fast_lane.py).
     "apps.permissions.api.fast_lane.TokenCheckFastLane",
+    # The OAuth endpoints machines call skip the browser middleware too (apps/core/lanes.py).
+    "apps.core.lanes.ApiLaneMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,6 +108,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# URL names served by ApiLaneMiddleware: endpoints that authenticate every request by its own
+# credentials, never a session, and answer in a language-independent format.
+ARKID_API_LANE_ROUTES = (
+    "oauth2_provider:token",
+    "oauth2_provider:user-info",
+    "oauth2_provider:introspect",
+    "oauth2_provider:revoke-token",
+)
 
 ROOT_URLCONF = "arkid.urls"
 WSGI_APPLICATION = "arkid.wsgi.application"

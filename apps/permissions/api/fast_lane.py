@@ -5,19 +5,20 @@ middleware (sessions, locale, CSRF, authentication, messages) that the check nev
 Apps call the check on every request they serve, and a cached answer costs one cache read;
 the skipped middleware cost about as much again. Nothing else changes: the response is the
 view's (apps.permissions.api.check.cached_response builds it), with the headers the skipped
-middleware would have added (``Vary: Accept-Language``, ``Content-Language``,
-``Content-Length``, ``X-Frame-Options``), and the request is counted under the check's route. Every other
-request, and a check whose answer is not cached (first call, errors, after a change), goes
-down the normal stack, where the view reuses the cache lookup made here.
+middleware would have added (``Vary: Accept-Language``, ``Content-Language``, and
+``Content-Length`` and ``X-Frame-Options`` by apps.core.lanes.finish), and the request is
+counted under the check's route. Every other request, and a check whose answer is not cached
+(first call, errors, after a change), goes down the normal stack, where the view reuses the
+cache lookup made here.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from apps.core import lanes
 from apps.permissions.api import check
 
 PATHS = frozenset(f"/siteapi/{prefix}/auth/token/" for prefix in ("oneid", "v1"))
@@ -51,8 +52,4 @@ class TokenCheckFastLane:
         language = translation.get_language_from_request(request)
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", language)
-        # CommonMiddleware.
-        response.headers.setdefault("Content-Length", str(len(response.content)))
-        # XFrameOptionsMiddleware.
-        response.headers.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY").upper())
-        return response
+        return lanes.finish(response)
