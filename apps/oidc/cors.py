@@ -8,8 +8,10 @@ are served from (``oauth_app.allowed_origins``, kept in DOT's ``Application.allo
 - token endpoint: oauthlib adds the header to a successful code exchange or refresh whose
   client allows the request's ``Origin`` (DOT's validator); a preflight is answered here for
   an origin that some client allows (a preflight names no client);
-- userinfo: the answer names the ``Origin`` when the access token's client allows it; its
-  preflight is answered like the token endpoint's.
+- userinfo: the answer names the ``Origin`` when the access token's client allows it;
+- revocation (RFC 7009 asks for CORS there): the answer names the ``Origin`` when the
+  calling client allows it (a browser app revokes its tokens when its user signs out);
+- their preflights are answered like the token endpoint's.
 
 Never in credentials mode (no ``Access-Control-Allow-Credentials``): these endpoints take
 tokens, not cookies, so a page can only use what it already holds.
@@ -54,12 +56,13 @@ def preflight(request, methods: str) -> HttpResponse:
     return response
 
 
-def allow_for_client(response, request, application_id):
-    """Name the request's origin on ``response`` when the token's client allows it."""
+def allow_for_client(response, request, **client):
+    """Name the request's origin on ``response`` when the client (``pk=`` or ``client_id=``)
+    allows it."""
     origin = _origin(request)
     if not origin:
         return response
-    allowed = Application.objects.filter(pk=application_id).values_list("allowed_origins", flat=True).first()
+    allowed = Application.objects.filter(**client).values_list("allowed_origins", flat=True).first()
     if allowed and is_origin_allowed(origin, allowed.split()):
         response["Access-Control-Allow-Origin"] = origin
         # RFC 6750 errors are in this header; a page reads it only when exposed.

@@ -204,7 +204,7 @@ class UserInfoView(_ExemptOnce, View):
         token, user = found if found is not None else (None, None)
         if token is None or token.is_expired() or user is None or not user.is_active:
             return _bearer_error(401, "invalid_token", "The access token is expired, revoked or invalid.")
-        return cors.allow_for_client(self.answer(request, token, user), request, token.application_id)
+        return cors.allow_for_client(self.answer(request, token, user), request, pk=token.application_id)
 
     @staticmethod
     def answer(request, token, user):
@@ -217,6 +217,17 @@ class UserInfoView(_ExemptOnce, View):
 
     def options(self, request, *args, **kwargs):
         return cors.preflight(request, "GET, POST")
+
+
+class RevokeTokenView(dot_views.RevokeTokenView):
+    """RFC 7009 as DOT answers it, readable by the calling client's browser pages (CORS)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        return cors.allow_for_client(response, request, client_id=_caller_client_id(request))
+
+    def options(self, request, *args, **kwargs):
+        return cors.preflight(request, "POST")
 
 
 @method_decorator(csrf_exempt, name="dispatch")

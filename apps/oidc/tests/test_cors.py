@@ -1,5 +1,5 @@
-"""CORS for browser apps (apps.oidc.cors): a client's ``allowed_origins``, the token endpoint's
-answers and preflight, userinfo's answers and preflight."""
+"""CORS for browser apps (apps.oidc.cors): a client's ``allowed_origins``, the answers and
+preflights of the token endpoint, userinfo and revocation."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 SPA = "https://spa.example.com"
 ELSEWHERE = "https://evil.example.net"
-TOKEN, USERINFO = "/oauth/token/", "/oauth/userinfo/"
+TOKEN, USERINFO, REVOKE = "/oauth/token/", "/oauth/userinfo/", "/oauth/revoke_token/"
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_another_clients_origin_is_not_allowed(admin_user, spa, bob):
     assert "Access-Control-Allow-Origin" not in answer
 
 
-@pytest.mark.parametrize("path, methods", [(TOKEN, "POST"), (USERINFO, "GET, POST")])
+@pytest.mark.parametrize("path, methods", [(TOKEN, "POST"), (USERINFO, "GET, POST"), (REVOKE, "POST")])
 def test_preflights_answer_origins_some_client_allows(spa, path, methods):
     allowed = Client().options(path, HTTP_ORIGIN=SPA, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
     assert allowed.status_code == 204
@@ -141,3 +141,13 @@ def test_an_origin_removed_from_the_client_is_no_longer_named(admin_user, spa, b
     update_app(app, actor=admin_user, fields={}, protocols={"oauth_app": config})
     answer = Client().get(USERINFO, HTTP_ORIGIN=SPA, HTTP_AUTHORIZATION=f"Bearer {issued['access_token']}")
     assert answer.status_code == 200 and "Access-Control-Allow-Origin" not in answer
+
+
+def test_a_browser_app_revokes_its_token_and_reads_the_answer(spa, bob):
+    issued, _ = _tokens(bob, spa[1], origin=SPA)
+    data = {"token": issued["access_token"], "client_id": spa[1]}
+    revoked = Client().post(REVOKE, data, HTTP_ORIGIN=SPA)
+    assert revoked.status_code == 200 and revoked["Access-Control-Allow-Origin"] == SPA
+    assert Client().get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {issued['access_token']}").status_code == 401
+    elsewhere = Client().post(REVOKE, {"token": "nope", "client_id": spa[1]}, HTTP_ORIGIN=ELSEWHERE)
+    assert "Access-Control-Allow-Origin" not in elsewhere
