@@ -1,4 +1,4 @@
-"""A live LDAP server in a background thread, on a port in 18400-18499, over the test database."""
+"""A live LDAP server in a background thread, on ports the system picks, over the test database."""
 
 from __future__ import annotations
 
@@ -21,24 +21,8 @@ from apps.directory.tests.factories import add_member, create_test_group, create
 from apps.ldap_server import dit
 from apps.ldap_server.server import LdapServer, Limits, tls_context
 
-PORTS = range(18400, 18500)
 BASE = "dc=example,dc=org"
 PEOPLE = f"ou=people,{BASE}"
-
-
-def free_port(skip: int = 0) -> int:
-    for port in PORTS:
-        if port == skip:
-            continue
-        with socket.socket() as sock:
-            # As asyncio's listener does: connections of earlier tests in TIME_WAIT are no clash.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18400-18499")
 
 
 @pytest.fixture(scope="session")
@@ -80,14 +64,16 @@ class LiveServer:
             limits=limits,
             bind_cache_seconds=bind_cache_seconds,
         )
-        self.port = free_port()
-        self.ldaps_port = free_port(skip=self.port)
+        self.port = self.ldaps_port = 0
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def start(self) -> None:
         self.thread.start()
-        future = asyncio.run_coroutine_threadsafe(self.server.start("127.0.0.1", self.port, self.ldaps_port), self.loop)
+        # Port 0: the system picks free ports as it binds (a probed port could be taken by
+        # another test run between the probe and the bind).
+        future = asyncio.run_coroutine_threadsafe(self.server.start("127.0.0.1", 0, 0), self.loop)
         future.result(timeout=30)
+        self.port, self.ldaps_port = self.server.ports()
 
     def sync(self) -> None:
         """Apply pending directory changes now (the server also does it on its own timer)."""
