@@ -270,12 +270,23 @@ class DeviceAuthorizationView(dot_views.DeviceAuthorizationView):
         return headers, response, status
 
 
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def _token_error(status: int, error: str, description: str) -> JsonResponse:
+    """An RFC 6749 5.2 error answer, not to be cached (as oauthlib's own)."""
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
 _GRANT_LABELS = {
     "authorization_code": "authorization_code",
     "refresh_token": "refresh_token",
     "client_credentials": "client_credentials",
     "password": "password",
-    "urn:ietf:params:oauth:grant-type:device_code": "device_code",
+    DEVICE_CODE_GRANT: "device_code",
 }
 
 
@@ -283,12 +294,21 @@ class TokenView(_ExemptOnce, dot_views.TokenView):
     """DOT's token endpoint in one transaction (the ID token, access and refresh tokens of a
     grant are written together, or not at all: one commit instead of two), and without the
     query that re-reads the token just issued when nobody listens to DOT's
-    ``app_authorized`` signal (nobody does in ArkID)."""
+    ``app_authorized`` signal (nobody does in ArkID). The device grant's two answers DOT gets
+    wrong (a 500 without ``device_code``, a 404 for an unknown one) are RFC 8628's."""
 
     def post(self, request, *args, **kwargs):
-        with transaction.atomic():
-            response = super().post(request, *args, **kwargs)
         grant_type = request.POST.get("grant_type", "")
+        if grant_type == DEVICE_CODE_GRANT and not request.POST.get("device_code"):
+            # DOT reads the parameter unchecked (a KeyError, so a 500).
+            response = _token_error(400, "invalid_request", "Missing device_code parameter.")
+        else:
+            with transaction.atomic():
+                response = super().post(request, *args, **kwargs)
+            if grant_type == DEVICE_CODE_GRANT and response.status_code == 404:
+                # DOT's 404 "device_not_found" for an unknown code; RFC 8628 3.5 answers
+                # with RFC 6749's errors: an invalid grant.
+                response = _token_error(400, "invalid_grant", "Unknown device code.")
         # A label from a fixed set: whatever a client sends as grant_type is never a label.
         metrics.token_grant(
             _GRANT_LABELS.get(grant_type, "other"), "success" if response.status_code == 200 else "failure"
