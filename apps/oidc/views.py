@@ -8,12 +8,13 @@ from __future__ import annotations
 import base64
 import calendar
 import hashlib
-from urllib.parse import unquote_plus
+import time
+from urllib.parse import unquote_plus, urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -25,6 +26,7 @@ from oauth2_provider.models import AccessToken
 from oauth2_provider.signals import app_authorized
 from oauthlib.oauth2.rfc6749 import errors as oauth2_errors
 
+from apps.accounts.actions import sessions
 from apps.core import metrics
 from apps.oidc import access, actions, claims, cors, keys, storage, validator
 from apps.oidc.models import Application
@@ -40,10 +42,35 @@ class AuthorizationView(dot_views.AuthorizationView):
     def dispatch(self, request, *args, **kwargs):
         signed_in = validator.authorizing_user.set(request.user)
         try:
-            refused = self._refused(request)
-            return refused if refused is not None else super().dispatch(request, *args, **kwargs)
+            answered = self._sign_in_again(request)
+            if answered is None:
+                answered = self._refused(request)
+            return answered if answered is not None else super().dispatch(request, *args, **kwargs)
         finally:
             validator.authorizing_user.reset(signed_in)
+
+    def _sign_in_again(self, request):
+        """``prompt=login``, or a ``max_age`` older than this session's sign-in (OIDC Core
+        3.1.2.1): the login form again, even to a signed-in user (DOT's own prompt=login
+        handling sends them to a login page that lets a signed-in user straight through).
+        The authorization request resumes without those two parameters, so it cannot loop.
+        With ``prompt=none`` there is no form to show: ``login_required``."""
+        if request.method != "GET" or not request.user.is_authenticated:
+            return None
+        prompt = request.GET.get("prompt", "").split()
+        if "login" not in prompt and not _older_than_max_age(request):
+            return None
+        if "none" in prompt:
+            return self._silently(request, oauth2_errors.LoginRequired)
+        resume = request.GET.copy()
+        resume.pop("max_age", None)
+        rest = [value for value in prompt if value != "login"]
+        if rest:
+            resume["prompt"] = " ".join(rest)
+        else:
+            resume.pop("prompt", None)
+        query = {"next": f"{request.path}?{resume.urlencode()}", "reauth": "1"}
+        return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode(query)}")
 
     def _refused(self, request):
         if not request.user.is_authenticated or request.method not in ("GET", "POST"):
@@ -54,18 +81,29 @@ class AuthorizationView(dot_views.AuthorizationView):
             return None
         actions.record_access_denied(client, request.user)
         if "none" in data.get("prompt", "").split():
-            return self._denied_silently(request, client)
+            return self._silently(request, oauth2_errors.AccessDeniedError, client)
         return render(request, "oidc/no_access.html", {"app": client.app}, status=403)
 
-    def _denied_silently(self, request, client):
-        # The request is validated first (client, exact redirect URI): an invalid one is an
-        # error page, never a redirect.
+    def _silently(self, request, error_class, client=None):
+        """``error_class`` on the app's redirect URI, with its ``state``. The request is
+        validated first (client, exact redirect URI): an invalid one is an error page, never a
+        redirect."""
         try:
             _scopes, credentials = self.validate_authorization_request(request)
-            denied = oauth2_errors.AccessDeniedError(state=credentials.get("state"))
-            raise OAuthToolkitError(error=denied, redirect_uri=credentials["redirect_uri"])
+            error = error_class(state=credentials.get("state"))
+            raise OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"])
         except OAuthToolkitError as error:
             return self.error_response(error, client)
+
+
+def _older_than_max_age(request) -> bool:
+    """Whether the request's ``max_age`` (seconds, OIDC Core 3.1.2.1) has passed since this
+    session's sign-in. A value that is not a whole number of seconds is ignored."""
+    max_age = request.GET.get("max_age", "")
+    if not (max_age.isascii() and max_age.isdigit()):
+        return False
+    signed_in_at = sessions.authenticated_at(request)
+    return signed_in_at is None or time.time() - signed_in_at > int(max_age)
 
 
 def _url(path: str) -> str:

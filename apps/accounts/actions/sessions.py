@@ -15,6 +15,9 @@ from apps.audit.actions import record_event
 from apps.audit.models import Action
 
 BACKEND = "apps.accounts.backends.ArkidBackend"
+# When this browser's user last proved who they are (Unix seconds): OIDC's max_age is measured
+# from it (apps.oidc.views), per session, where ``last_login`` is any session's.
+AUTH_TIME_KEY = "accounts:auth_time"
 
 
 def start_session(request, user, *, via: str = "web") -> None:
@@ -23,9 +26,19 @@ def start_session(request, user, *, via: str = "web") -> None:
     Django's ``login`` sets ``last_login`` through its ``user_logged_in`` receiver."""
     django_login(request, user, backend=BACKEND)
     now = timezone.now()
+    request.session[AUTH_TIME_KEY] = int(now.timestamp())
     get_user_model().objects.filter(pk=user.pk).update(last_active_time=now)
     user.last_active_time = now
     record_event(Action.LOGIN_SUCCEEDED, actor=user, target=user, detail={"via": via})
+
+
+def authenticated_at(request) -> float | None:
+    """When this browser's session last proved its user (Unix seconds); for sessions started
+    before the time was kept, the user's ``last_login``."""
+    if AUTH_TIME_KEY in request.session:
+        return float(request.session[AUTH_TIME_KEY])
+    last_login = getattr(request.user, "last_login", None)
+    return last_login.timestamp() if last_login else None
 
 
 def end_session(request) -> None:

@@ -67,9 +67,13 @@ def render_page(request, template: str, form, *, status: int = 200, **extra):
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.method == "GET":
-        if request.user.is_authenticated and not request.user.must_reset_password:
+        # ``reauth=1``: an app asked for a fresh sign-in (OIDC prompt=login, max_age), so a
+        # signed-in user gets the form too, their username filled in.
+        reauth = request.GET.get("reauth") == "1" and request.user.is_authenticated
+        if request.user.is_authenticated and not request.user.must_reset_password and not reauth:
             return HttpResponseRedirect(safe_next(request))
-        return render_page(request, "accounts/login.html", LoginForm())
+        form = LoginForm(initial={"identifier": request.user.get_username()} if reauth else None)
+        return render_page(request, "accounts/login.html", form, reauth=reauth)
     form = LoginForm(request.POST)
     if not form.is_valid():
         return render_page(request, "accounts/login.html", form, status=400)
