@@ -19,9 +19,13 @@ whole stack unchanged.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.urls import get_script_prefix, resolve, reverse
+from django.urls import NoReverseMatch, get_script_prefix, resolve, reverse
+
+logger = logging.getLogger("arkid.core")
 
 
 def finish(response):
@@ -47,8 +51,16 @@ class ApiLaneMiddleware:
 
     def _lane(self) -> dict:
         if self._routes is None:
-            paths = (_path_of(name) for name in settings.ARKID_API_LANE_ROUTES)
-            self._routes = {path: resolve(path) for path in paths}
+            routes = {}
+            for name in settings.ARKID_API_LANE_ROUTES:
+                try:
+                    path = _path_of(name)
+                except NoReverseMatch:
+                    # A route not mounted in this URLconf simply takes the normal path.
+                    logger.warning("API lane: no URL named %s", name)
+                    continue
+                routes[path] = resolve(path)
+            self._routes = routes
         return self._routes
 
     def __call__(self, request):

@@ -66,6 +66,11 @@ def test_the_lane_routes_are_the_machine_endpoints():
     assert set(paths) == {"/oauth/token/", "/oauth/userinfo/", "/oauth/introspect/", "/oauth/revoke_token/"}
 
 
+def test_a_route_name_not_mounted_is_skipped(settings):
+    settings.ARKID_API_LANE_ROUTES = ("oauth2_provider:token", "nowhere:at-all")
+    assert set(lanes.ApiLaneMiddleware(lambda request: None)._lane()) == {"/oauth/token/"}
+
+
 def test_lane_paths_ignore_the_script_prefix():
     set_script_prefix("/idp/")
     try:
