@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import calendar
+import functools
 import hashlib
+import re
 import time
 from urllib.parse import unquote_plus, urlencode
 
@@ -42,12 +44,28 @@ class AuthorizationView(dot_views.AuthorizationView):
     def dispatch(self, request, *args, **kwargs):
         signed_in = validator.authorizing_user.set(request.user)
         try:
-            answered = self._sign_in_again(request)
+            answered = self._malformed(request)
+            if answered is None:
+                answered = self._sign_in_again(request)
             if answered is None:
                 answered = self._refused(request)
             return answered if answered is not None else super().dispatch(request, *args, **kwargs)
         finally:
             validator.authorizing_user.reset(signed_in)
+
+    def _malformed(self, request):
+        """Values the grant row cannot hold, refused as RFC 6749's ``invalid_request`` instead
+        of failing at the INSERT (PostgreSQL enforces column lengths): an S256
+        ``code_challenge`` is 43 base64url characters (RFC 7636 4.2), a ``nonce`` at most 255."""
+        data = request.GET if request.method == "GET" else request.POST
+        challenge, nonce = data.get("code_challenge"), data.get("nonce", "")
+        if challenge and not _S256_CHALLENGE.fullmatch(challenge):
+            problem = "code_challenge must be 43 base64url characters (S256)."
+        elif len(nonce) > NONCE_MAX_LENGTH:
+            problem = f"nonce must be at most {NONCE_MAX_LENGTH} characters."
+        else:
+            return None
+        return self._silently(request, functools.partial(oauth2_errors.InvalidRequestError, description=problem))
 
     def _sign_in_again(self, request):
         """``prompt=login``, or a ``max_age`` older than this session's sign-in (OIDC Core
@@ -94,6 +112,10 @@ class AuthorizationView(dot_views.AuthorizationView):
             raise OAuthToolkitError(error=error, redirect_uri=credentials["redirect_uri"])
         except OAuthToolkitError as error:
             return self.error_response(error, client)
+
+
+_S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
+NONCE_MAX_LENGTH = 255  # DOT's Grant.nonce column
 
 
 def _older_than_max_age(request) -> bool:

@@ -102,3 +102,22 @@ def test_device_code_errors_are_rfc_8628s(public_client):
     assert missing["Cache-Control"] == "no-store"
     unknown = Client().post("/oauth/token/", {"grant_type": DEVICE, "client_id": public_client, "device_code": "x"})
     assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [{"code_challenge": "x" * 200}, {"code_challenge": "x" * 42}, {"code_challenge": "!" * 43}, {"nonce": "n" * 256}],
+    ids=["long-challenge", "short-challenge", "not-base64url", "long-nonce"],
+)
+def test_values_the_grant_cannot_hold_are_invalid_request_on_the_redirect_uri(browser, public_client, odd):
+    from oauth2_provider.models import Grant  # noqa: PLC0415
+
+    from apps.oidc.tests.conftest import REDIRECT, pkce_pair  # noqa: PLC0415
+
+    _verifier, challenge = pkce_pair()
+    params = {"response_type": "code", "client_id": public_client, "redirect_uri": REDIRECT, "scope": "openid",
+              "state": "s", "code_challenge": challenge, "code_challenge_method": "S256", **odd}  # fmt: skip
+    answer = browser.get("/oauth/authorize/", params)
+    assert answer.status_code == 302 and answer["Location"].startswith(REDIRECT)
+    assert "error=invalid_request" in answer["Location"] and "state=s" in answer["Location"]
+    assert not Grant.objects.exists()
