@@ -47,6 +47,7 @@ def save_client(app, config: dict, *, rotate_secret: bool, actor) -> dict:
     client.skip_authorization = config["skip_authorization"]
     client.algorithm = config["algorithm"]
     client.backchannel_logout_uri = config["backchannel_logout_uri"]
+    client.allowed_origins = " ".join(config.get("allowed_origins", []))
     shown = {}
     is_public = client.client_type == Application.CLIENT_PUBLIC
     client.hash_client_secret = not is_public

@@ -12,6 +12,7 @@ Keys (all optional; the defaults make a confidential authorization-code client):
     algorithm               "RS256" | "ES256"          ID token signature
     backchannel_logout_uri  "https://rp.example.com/backchannel-logout"
     allow_implicit          true: also the implicit grant (off by default)
+    allowed_origins         ["https://spa.example.com", ...]   browser apps' origins (CORS)
     rotate_secret           true: issue a new client secret (shown once)
 
 v1's single ``authorization_grant_type`` ("authorization_code", "implicit", "password",
@@ -21,6 +22,8 @@ The client secret is returned once (creation, rotation) and kept only as a salte
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -49,6 +52,7 @@ DEFAULTS = {
     "algorithm": Application.RS256_ALGORITHM,
     "backchannel_logout_uri": "",
     "allow_implicit": False,
+    "allowed_origins": [],
 }
 _URL = URLValidator(schemes=["http", "https"])
 
@@ -67,6 +71,34 @@ def _uri_list(value, key: str, errors: dict) -> list[str]:
         if "#" in uri:
             errors[key] = _("A redirect URI must not contain a fragment.")
     return list(dict.fromkeys(value))
+
+
+def _is_origin(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        _URL(value)
+    except (ValueError, ValidationError):
+        return False
+    no_more = not (parts.path or parts.query or parts.fragment or "@" in parts.netloc)
+    return parts.scheme == "https" and bool(parts.hostname) and no_more
+
+
+def _origin_list(value, errors: dict) -> list[str]:
+    """Origins as browsers send them: ``https://host`` or ``https://host:port``, nothing more.
+    https only: oauthlib answers CORS for secure origins alone (a page served over http can
+    be altered on the way, so it must not receive tokens from another origin)."""
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors["allowed_origins"] = _("Must be a list of origins.")
+        return []
+    origins = [origin.strip().lower().removesuffix("/") for origin in value]
+    for origin, given in zip(origins, value, strict=True):
+        if not _is_origin(origin):
+            errors["allowed_origins"] = _(
+                "%(origin)s is not an https origin (https://host or https://host:port, no path)."
+            ) % {"origin": given[:200]}
+    return list(dict.fromkeys(origins))
 
 
 def _choice(value, key: str, choices, errors: dict):
@@ -120,6 +152,7 @@ class OAuthProtocol(protocols.ProtocolHandler):
             "algorithm": _choice(merged["algorithm"], "algorithm", ["RS256", "ES256"], errors),
             "allow_implicit": _flag(merged["allow_implicit"], "allow_implicit", errors),
             "backchannel_logout_uri": merged["backchannel_logout_uri"] or "",
+            "allowed_origins": _origin_list(merged["allowed_origins"], errors),
         }
         if cleaned["backchannel_logout_uri"]:
             _uri_list([cleaned["backchannel_logout_uri"]], "backchannel_logout_uri", errors)

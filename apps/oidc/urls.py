@@ -12,13 +12,14 @@ from apps.oidc import views
 
 app_name = "oauth2_provider"
 
-_OURS = {"authorize", "token", "introspect", "device-authorization", "user-info"}
+_OURS = {"authorize", "token", "introspect", "device-authorization", "user-info", "revoke-token"}
 
 urlpatterns = [
     path("authorize/", views.AuthorizationView.as_view(), name="authorize"),
     path("token/", views.TokenView.as_view(), name="token"),
     path("userinfo/", views.UserInfoView.as_view(), name="user-info"),  # early: hot, like token/
     path("introspect/", views.IntrospectView.as_view(), name="introspect"),
+    path("revoke_token/", views.RevokeTokenView.as_view(), name="revoke-token"),
     path("device-authorization/", views.DeviceAuthorizationView.as_view(), name="device-authorization"),
     *[p for p in dot_urls.base_urlpatterns if p.name not in _OURS],
     re_path(

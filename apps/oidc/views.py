@@ -24,7 +24,7 @@ from oauth2_provider.models import AccessToken
 from oauth2_provider.signals import app_authorized
 
 from apps.core import metrics
-from apps.oidc import access, actions, claims, keys, storage
+from apps.oidc import access, actions, claims, cors, keys, storage
 from apps.oidc.models import Application
 
 
@@ -183,7 +183,8 @@ class UserInfoView(_ExemptOnce, View):
     token, its client and its user one by one: the token exists, has not expired, carries
     ``openid`` and, when resource-restricted (RFC 8707), names this endpoint; its user is
     active. The client is not read: an ``Application`` has no usability rule of its own (DOT's
-    ``is_usable`` is always true), and deleting a client deletes its tokens.
+    ``is_usable`` is always true), and deleting a client deletes its tokens. Only a browser's
+    cross-origin call (an ``Origin`` header) reads the client's allowed origins (apps.oidc.cors).
     """
 
     def get(self, request, *args, **kwargs):
@@ -203,12 +204,30 @@ class UserInfoView(_ExemptOnce, View):
         token, user = found if found is not None else (None, None)
         if token is None or token.is_expired() or user is None or not user.is_active:
             return _bearer_error(401, "invalid_token", "The access token is expired, revoked or invalid.")
+        return cors.allow_for_client(self.answer(request, token, user), request, pk=token.application_id)
+
+    @staticmethod
+    def answer(request, token, user):
         if token.resource and not token.allows_audience(request.build_absolute_uri(request.path)):
             return _bearer_error(401, "invalid_token", "The access token is not valid for this resource.")
         scopes = token.scope.split()
         if "openid" not in scopes:
             return _bearer_error(403, "insufficient_scope", "The access token lacks the openid scope.")
         return JsonResponse(claims.claims_for(user, scopes))
+
+    def options(self, request, *args, **kwargs):
+        return cors.preflight(request, "GET, POST")
+
+
+class RevokeTokenView(dot_views.RevokeTokenView):
+    """RFC 7009 as DOT answers it, readable by the calling client's browser pages (CORS)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        return cors.allow_for_client(response, request, client_id=_caller_client_id(request))
+
+    def options(self, request, *args, **kwargs):
+        return cors.preflight(request, "POST")
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -248,6 +267,10 @@ class TokenView(_ExemptOnce, dot_views.TokenView):
             _GRANT_LABELS.get(grant_type, "other"), "success" if response.status_code == 200 else "failure"
         )
         return response
+
+    def options(self, request, *args, **kwargs):
+        # oauthlib adds the allowed origin to a successful answer; the preflight is ours.
+        return cors.preflight(request, "POST")
 
     @method_decorator(sensitive_post_parameters("password", "client_secret"))
     def authorization_flow_token_response(self, request, *args, **kwargs):

@@ -126,6 +126,11 @@ class AppForm(forms.Form):
     oauth_allow_implicit = forms.BooleanField(
         label=pgettext_lazy("console apps", "Also allow the implicit grant"), required=False
     )
+    oauth_allowed_origins = UriLinesField(
+        label=pgettext_lazy("console apps", "Origins of browser apps (CORS, one per line)"),
+        required=False,
+        help_text=pgettext_lazy("console apps", "For example https://spa.example.com: no path."),
+    )
 
     use_ldap = forms.BooleanField(label=pgettext_lazy("console apps", "LDAP"), required=False)
     ldap_access_holders_only = forms.BooleanField(
@@ -146,6 +151,7 @@ class AppForm(forms.Form):
         "oauth_algorithm",
         "oauth_backchannel_logout_uri",
         "oauth_allow_implicit",
+        "oauth_allowed_origins",
     )
 
     def __init__(self, *args, editing: bool = False, **kwargs):

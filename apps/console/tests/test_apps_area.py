@@ -454,3 +454,18 @@ def test_reloading_the_page_that_showed_a_new_app_creates_no_second_one(admin_we
     fixed = {**OAUTH, "uid": "mail2", "submission": bad.context["submission"]}
     assert admin_web.post("/console/apps/_new/", fixed).status_code == 200
     assert App.objects.filter(uid="mail2").exists()
+
+
+def test_browser_app_origins_are_set_shown_and_checked_inline(admin_web, world):
+    spa = {**OAUTH, "oauth_client_type": "public", "oauth_allowed_origins": "https://mail.example.com/\n"}
+    assert admin_web.post("/console/apps/_new/", spa).status_code == 302
+    assert Application.objects.get(app__uid="mail").allowed_origins == "https://mail.example.com"
+    assert "<code>https://mail.example.com</code>" in admin_web.get("/console/apps/mail/").content.decode()
+    assert admin_web.get("/console/apps/mail/edit/").context["form"].initial["oauth_allowed_origins"] == [
+        "https://mail.example.com"
+    ]
+    bad = {**spa, "oauth_allowed_origins": "https://mail.example.com/app"}
+    response = admin_web.post("/console/apps/mail/edit/", bad)
+    assert response.status_code == 400
+    assert "no path" in " ".join(response.context["form"].errors["oauth_allowed_origins"])
+    assert Application.objects.get(app__uid="mail").allowed_origins == "https://mail.example.com"
