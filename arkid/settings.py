@@ -210,6 +210,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "audit-purge-expired": {"task": "audit.purge_expired_events", "schedule": 6 * 3600},
     "accounts-purge-expired-tokens": {"task": "accounts.purge_expired_tokens", "schedule": 3600},
+    "accounts-purge-unused-avatars": {"task": "accounts.purge_unused_avatars", "schedule": 24 * 3600},
     "oidc-purge-expired": {"task": "oidc.purge_expired", "schedule": 3600},
 }
 

@@ -105,12 +105,14 @@ class LdapServer:
     # Lifecycle ------------------------------------------------------------------------------
 
     async def start(self, host: str, port: int, ldaps_port: int | None = None) -> None:
+        """Listen on ``port`` and, with a TLS context, on ``ldaps_port`` (``None``: no LDAPS;
+        0 for either: a free port the system picks, see :meth:`ports`)."""
         started = time.monotonic()
         self.reader = await self._db(changes.ChangeReader, self.view)
         self.view.load(await self._db(dit.fetch_all))
         logger.info("LDAP view loaded: %d entries in %.2fs", len(self.view.entries), time.monotonic() - started)
         self.servers.append(await asyncio.start_server(self._serve, host, port, limit=MAX_MESSAGE))
-        if ldaps_port and self.ssl_context:
+        if ldaps_port is not None and self.ssl_context:
             self.servers.append(
                 await asyncio.start_server(self._serve, host, ldaps_port, ssl=self.ssl_context, limit=MAX_MESSAGE)
             )

@@ -19,7 +19,8 @@ import hashlib
 import json
 import time
 import uuid
-from urllib.parse import unquote_plus
+from contextvars import ContextVar
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -75,6 +76,12 @@ def _client_for_bearer(client_id: int):
             _clients.clear()
         _clients[client_id] = (now + _CLIENT_TTL, client)
     return client
+
+
+# Who is signed in for the authorization request being validated (set by
+# apps.oidc.views.AuthorizationView): oauthlib asks whether a silent sign-in (prompt=none) can
+# proceed while validating, before DOT hands it the user.
+authorizing_user: ContextVar = ContextVar("authorizing_user", default=None)
 
 
 class ArkidValidator(OAuth2Validator):
@@ -367,6 +374,27 @@ class ArkidValidator(OAuth2Validator):
             storage.insert(redeemed)
 
     # --- claims and ID tokens ---------------------------------------------------------
+    def validate_silent_login(self, request) -> bool:
+        """OIDC Core 3.1.2.1, ``prompt=none``: someone is signed in. Without a session the
+        answer is ``login_required`` on the app's redirect URI (DOT's handle_no_permission
+        validates the client and redirect URI first), never the login page."""
+        user = authorizing_user.get()
+        return user is not None and user.is_authenticated
+
+    def validate_silent_authorization(self, request) -> bool:
+        """``prompt=none``: no consent screen would be shown, exactly when DOT's view skips
+        it: a trusted app (``skip_authorization``), or ``approval_prompt=auto`` with a live
+        token of this user and app covering the scopes. Otherwise ``consent_required``."""
+        client = request.client
+        if client.skip_authorization:
+            return True
+        asked = parse_qs(urlsplit(request.uri).query).get("approval_prompt", [oauth2_settings.REQUEST_APPROVAL_PROMPT])
+        user = authorizing_user.get()
+        if asked[-1] != "auto" or user is None or not user.is_authenticated:
+            return False
+        live = AccessToken.objects.filter(user=user, application=client, expires__gt=timezone.now())
+        return any(token.allow_scopes(request.scopes) for token in live)
+
     def get_oidc_issuer_endpoint(self, request):
         return settings.BASE_URL
 

@@ -20,25 +20,52 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider import views as dot_views
+from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import AccessToken
 from oauth2_provider.signals import app_authorized
+from oauthlib.oauth2.rfc6749 import errors as oauth2_errors
 
 from apps.core import metrics
-from apps.oidc import access, actions, claims, cors, keys, storage
+from apps.oidc import access, actions, claims, cors, keys, storage, validator
 from apps.oidc.models import Application
 
 
 class AuthorizationView(dot_views.AuthorizationView):
-    """DOT's consent flow, refused with a clear page to users without access to the app."""
+    """DOT's consent flow, refused with a clear page to users without access to the app.
+
+    ``prompt=none`` (OIDC Core 3.1.2.1: no page may be shown) gets its answers on the app's
+    redirect URI instead: ``login_required`` without a session, ``consent_required`` when the
+    consent screen would be needed, ``access_denied`` without access to the app."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.method in ("GET", "POST"):
-            data = request.GET if request.method == "GET" else request.POST
-            client = Application.objects.select_related("app").filter(client_id=data.get("client_id", "")).first()
-            if client is not None and not access.may_use(request.user, client):
-                actions.record_access_denied(client, request.user)
-                return render(request, "oidc/no_access.html", {"app": client.app}, status=403)
-        return super().dispatch(request, *args, **kwargs)
+        signed_in = validator.authorizing_user.set(request.user)
+        try:
+            refused = self._refused(request)
+            return refused if refused is not None else super().dispatch(request, *args, **kwargs)
+        finally:
+            validator.authorizing_user.reset(signed_in)
+
+    def _refused(self, request):
+        if not request.user.is_authenticated or request.method not in ("GET", "POST"):
+            return None
+        data = request.GET if request.method == "GET" else request.POST
+        client = Application.objects.select_related("app").filter(client_id=data.get("client_id", "")).first()
+        if client is None or access.may_use(request.user, client):
+            return None
+        actions.record_access_denied(client, request.user)
+        if "none" in data.get("prompt", "").split():
+            return self._denied_silently(request, client)
+        return render(request, "oidc/no_access.html", {"app": client.app}, status=403)
+
+    def _denied_silently(self, request, client):
+        # The request is validated first (client, exact redirect URI): an invalid one is an
+        # error page, never a redirect.
+        try:
+            _scopes, credentials = self.validate_authorization_request(request)
+            denied = oauth2_errors.AccessDeniedError(state=credentials.get("state"))
+            raise OAuthToolkitError(error=denied, redirect_uri=credentials["redirect_uri"])
+        except OAuthToolkitError as error:
+            return self.error_response(error, client)
 
 
 def _url(path: str) -> str:
@@ -243,12 +270,23 @@ class DeviceAuthorizationView(dot_views.DeviceAuthorizationView):
         return headers, response, status
 
 
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def _token_error(status: int, error: str, description: str) -> JsonResponse:
+    """An RFC 6749 5.2 error answer, not to be cached (as oauthlib's own)."""
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
 _GRANT_LABELS = {
     "authorization_code": "authorization_code",
     "refresh_token": "refresh_token",
     "client_credentials": "client_credentials",
     "password": "password",
-    "urn:ietf:params:oauth:grant-type:device_code": "device_code",
+    DEVICE_CODE_GRANT: "device_code",
 }
 
 
@@ -256,12 +294,21 @@ class TokenView(_ExemptOnce, dot_views.TokenView):
     """DOT's token endpoint in one transaction (the ID token, access and refresh tokens of a
     grant are written together, or not at all: one commit instead of two), and without the
     query that re-reads the token just issued when nobody listens to DOT's
-    ``app_authorized`` signal (nobody does in ArkID)."""
+    ``app_authorized`` signal (nobody does in ArkID). The device grant's two answers DOT gets
+    wrong (a 500 without ``device_code``, a 404 for an unknown one) are RFC 8628's."""
 
     def post(self, request, *args, **kwargs):
-        with transaction.atomic():
-            response = super().post(request, *args, **kwargs)
         grant_type = request.POST.get("grant_type", "")
+        if grant_type == DEVICE_CODE_GRANT and not request.POST.get("device_code"):
+            # DOT reads the parameter unchecked (a KeyError, so a 500).
+            response = _token_error(400, "invalid_request", "Missing device_code parameter.")
+        else:
+            with transaction.atomic():
+                response = super().post(request, *args, **kwargs)
+            if grant_type == DEVICE_CODE_GRANT and response.status_code == 404:
+                # DOT's 404 "device_not_found" for an unknown code; RFC 8628 3.5 answers
+                # with RFC 6749's errors: an invalid grant.
+                response = _token_error(400, "invalid_grant", "Unknown device code.")
         # A label from a fixed set: whatever a client sends as grant_type is never a label.
         metrics.token_grant(
             _GRANT_LABELS.get(grant_type, "other"), "success" if response.status_code == 200 else "failure"

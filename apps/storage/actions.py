@@ -176,18 +176,20 @@ def stored_name_of(url: str, config: StorageConfig | None = None) -> str | None:
     return None
 
 
-def discard_file(name: str, *, actor) -> None:
-    """Delete a stored file nobody uses any more (the caller checked). A storage error is
-    logged, not raised: the user's change is done, a leftover file is harmless."""
+def discard_file(name: str, *, actor) -> bool:
+    """Delete a stored file nobody uses any more (the caller checked); whether it went. A
+    storage error is logged, not raised: the user's change is done, a leftover file is
+    harmless."""
     if not STORED_NAME_RE.match(name):
-        return
+        return False
     config = StorageConfig.load()
     try:
         storage_for(config).delete(name)
     except STORAGE_ERRORS as exc:
         logger.warning("deleting %s from the storage failed: %s", name, exc)
-        return
+        return False
     record_event(Action.FILE_DELETED, actor=actor, target=actor, detail={"name": name, "method": config.method})
+    return True
 
 
 def store_avatar(upload, *, actor) -> str:

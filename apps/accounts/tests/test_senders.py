@@ -15,9 +15,7 @@ from apps.accounts.models import EmailConfig, SmsConfig
 from apps.accounts.senders import Message, SendFailed
 from apps.accounts.senders.aliyun import AliyunSmsSender, aliyun_number, sign
 from apps.accounts.senders.smtp import SmtpSender
-
-SMTP_PORT = 18231
-HTTP_PORT = 18232
+from apps.core.tests.net import free_port
 
 
 def test_signature_matches_aliyuns_documented_example():
@@ -48,15 +46,17 @@ class _Collector(MessageHandler):
 
 @pytest.fixture
 def smtp_server():
+    """A real SMTP server (aiosmtpd) collecting what it receives; ``.port`` is where it listens."""
     handler = _Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
+    handler.port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
     controller.start()
     yield handler
     controller.stop()
 
 
 def test_smtp_sender_delivers_to_a_real_smtp_server(smtp_server):
-    cfg = EmailConfig(vendor="smtp", host="127.0.0.1", port=SMTP_PORT, security="none",
+    cfg = EmailConfig(vendor="smtp", host="127.0.0.1", port=smtp_server.port, security="none",
                       from_address="noreply@arkid.example", nickname="ArkID")  # fmt: skip
     SmtpSender(cfg).send(Message("email", "alice@corp.example", "123456", "register", "Code 123456", "Body 123456"))
 
@@ -68,7 +68,7 @@ def test_smtp_sender_delivers_to_a_real_smtp_server(smtp_server):
 
 
 def test_smtp_failure_is_a_send_failed():
-    cfg = EmailConfig(vendor="smtp", host="127.0.0.1", port=SMTP_PORT + 50, security="none", from_address="a@b.example")
+    cfg = EmailConfig(vendor="smtp", host="127.0.0.1", port=free_port(), security="none", from_address="a@b.example")
     with pytest.raises(SendFailed):
         SmtpSender(cfg).send(Message("email", "alice@corp.example", "1", "register", "s", "b"))
 
@@ -94,7 +94,8 @@ class _FakeAliyun(BaseHTTPRequestHandler):
 def aliyun_server():
     _FakeAliyun.requests = []
     _FakeAliyun.answer = {"Code": "OK", "Message": "OK"}
-    server = HTTPServer(("127.0.0.1", HTTP_PORT), _FakeAliyun)
+    server = HTTPServer(("127.0.0.1", 0), _FakeAliyun)  # the system picks the port
+    _FakeAliyun.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield _FakeAliyun
@@ -104,7 +105,7 @@ def aliyun_server():
 
 def _sms_config() -> SmsConfig:
     return SmsConfig(vendor="aliyun", access_key="LTAIkey", access_secret="secret", signature="ArkID",
-                     template_code="SMS_1", endpoint=f"http://127.0.0.1:{HTTP_PORT}/")  # fmt: skip
+                     template_code="SMS_1", endpoint=f"http://127.0.0.1:{_FakeAliyun.port}/")  # fmt: skip
 
 
 def test_aliyun_sender_sends_a_correctly_signed_request(aliyun_server):

@@ -12,14 +12,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from apps.core.tests.net import free_port
 from apps.directory.models import Organization
 from apps.directory.tests.factories import create_test_user
 from apps.oidc import keys
 from apps.permissions.actions.apps import create_app
 from apps.portal.tests import test_browser as portal_browser
 from apps.portal.tests.conftest import PASSWORD
-
-SMTP_PORT = 18251
 
 # The portal's browser fixtures: a module-scoped chromium (Debian's), the seed rows a live
 # server needs after each flush, screenshots into docs/screenshots/.
@@ -123,8 +122,9 @@ def _authenticate(server, session, envelope, mechanism, auth_data) -> AuthResult
 @pytest.fixture
 def smtp_server():
     handler = _Collector()
+    handler.port = free_port()
     controller = Controller(
-        handler, hostname="127.0.0.1", port=SMTP_PORT, authenticator=_authenticate, auth_require_tls=False
+        handler, hostname="127.0.0.1", port=handler.port, authenticator=_authenticate, auth_require_tls=False
     )
     controller.start()
     yield handler
@@ -135,7 +135,7 @@ def test_configure_smtp_and_send_a_test_mail(page, smtp_server):
     page.goto(f"{page.base}/console/config/senders/")
     page.select_option("#id_email-vendor", "smtp")
     page.fill("#id_email-host", "127.0.0.1")
-    page.fill("#id_email-port", str(SMTP_PORT))
+    page.fill("#id_email-port", str(smtp_server.port))
     page.select_option("#id_email-security", "none")
     page.fill("#id_email-access_key", "mailer")
     page.fill("#id_email-access_secret", "never-shown-again")

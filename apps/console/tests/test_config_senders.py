@@ -13,11 +13,11 @@ import pytest
 from apps.accounts.models import EmailConfig, SmsConfig
 from apps.accounts.tests import test_senders
 from apps.audit.models import Action, Event, Outcome
+from apps.core.tests.net import free_port
 
 pytestmark = pytest.mark.django_db
 
-HTTP_PORT = 18242
-SMTP_PORT = test_senders.SMTP_PORT
+SMTP_PORT = 2525  # saved in forms that never send: nothing connects to it
 smtp_server = test_senders.smtp_server  # the accounts tests' real (aiosmtpd) SMTP server
 SECRET = "s3cret-Smtp-Pa55"  # noqa: S105 - a test value that must never come back
 
@@ -72,7 +72,7 @@ def test_switching_off_a_sender_in_use_is_refused(admin_web):
 
 
 def test_test_mail_goes_through_a_real_smtp_server_and_is_audited(admin_web, smtp_server, world):
-    admin_web.post("/console/config/senders/email/", _email())
+    admin_web.post("/console/config/senders/email/", _email(port=smtp_server.port))
     response = admin_web.post("/console/config/senders/email/test/", {"email-test-address": "Ops@Example.com"})
     assert response.status_code == 302
     assert len(smtp_server.messages) == 1
@@ -85,7 +85,7 @@ def test_test_mail_goes_through_a_real_smtp_server_and_is_audited(admin_web, smt
 
 
 def test_test_send_failure_shows_the_relays_answer_and_is_audited(admin_web):
-    admin_web.post("/console/config/senders/email/", _email(port=SMTP_PORT + 50))  # nothing listens there
+    admin_web.post("/console/config/senders/email/", _email(port=free_port()))  # nothing listens there
     response = admin_web.post("/console/config/senders/email/test/", {"email-test-address": "ops@example.com"})
     assert response.status_code == 502
     assert "Sending failed: SMTP 127.0.0.1" in response.content.decode()
@@ -117,22 +117,23 @@ class _Aliyun(BaseHTTPRequestHandler):
 @pytest.fixture
 def aliyun_server():
     _Aliyun.seen = []
-    server = HTTPServer(("127.0.0.1", HTTP_PORT), _Aliyun)
+    server = HTTPServer(("127.0.0.1", 0), _Aliyun)  # the system picks the port
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield _Aliyun.seen
+    yield server.server_address[1]
     server.shutdown()
     server.server_close()
 
 
 def test_test_sms_goes_through_the_aliyun_sender(admin_web, aliyun_server):
     sms = {"vendor": "aliyun", "access_key": "AK", "access_secret": "aliyun-secret", "signature": "ArkID",
-           "template_code": "SMS_1", "endpoint": f"http://127.0.0.1:{HTTP_PORT}/"}  # fmt: skip
+           "template_code": "SMS_1", "endpoint": f"http://127.0.0.1:{aliyun_server}/"}  # fmt: skip
     assert admin_web.post("/console/config/senders/sms/", {f"sms-{k}": v for k, v in sms.items()}).status_code == 302
     assert "aliyun-secret" not in admin_web.get("/console/config/senders/").content.decode()
     response = admin_web.post("/console/config/senders/sms/test/", {"sms-test-address": "188 1234 5678"})
     assert response.status_code == 302
-    assert aliyun_server[0]["PhoneNumbers"] == "18812345678" and aliyun_server[0]["TemplateCode"] == "SMS_1"
+    seen = _Aliyun.seen
+    assert seen[0]["PhoneNumbers"] == "18812345678" and seen[0]["TemplateCode"] == "SMS_1"
     assert SmsConfig.load().is_configured
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from apps.core.tests.net import free_port
 from apps.dingtalk.models import DingTalkSettings, SyncRun
 from apps.dingtalk.tasks import sync_tick
 
@@ -46,14 +46,8 @@ def test_beat_tick_starts_a_sync_only_when_due(emulator, settings):
     assert sync_tick() is False  # the last run is recent
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_emulator_command_serves_a_generated_org():
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", "dingtalk_emulator", "--port", str(port), "--users", "120", "--depts", "5"],
         cwd=ROOT,

@@ -1,74 +1,29 @@
-"""A live LDAP server in a background thread, on a port in 18400-18499, over the test database."""
+"""A live LDAP server in a background thread, on ports the system picks, over the test database."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import importlib
-import ipaddress
 import socket
 import threading
 
 import ldap3
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.apps import apps as django_apps
 
+from apps.core.tests.net import self_signed_certificate
 from apps.directory.tests.factories import add_member, create_test_group, create_test_user
 from apps.ldap_server import dit
 from apps.ldap_server.server import LdapServer, Limits, tls_context
 
-PORTS = range(18400, 18500)
 BASE = "dc=example,dc=org"
 PEOPLE = f"ou=people,{BASE}"
-
-
-def free_port(skip: int = 0) -> int:
-    for port in PORTS:
-        if port == skip:
-            continue
-        with socket.socket() as sock:
-            # As asyncio's listener does: connections of earlier tests in TIME_WAIT are no clash.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18400-18499")
 
 
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1 / localhost."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("tls")
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return str(cert_path), str(key_path)
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 class LiveServer:
@@ -80,14 +35,16 @@ class LiveServer:
             limits=limits,
             bind_cache_seconds=bind_cache_seconds,
         )
-        self.port = free_port()
-        self.ldaps_port = free_port(skip=self.port)
+        self.port = self.ldaps_port = 0
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def start(self) -> None:
         self.thread.start()
-        future = asyncio.run_coroutine_threadsafe(self.server.start("127.0.0.1", self.port, self.ldaps_port), self.loop)
+        # Port 0: the system picks free ports as it binds (a probed port could be taken by
+        # another test run between the probe and the bind).
+        future = asyncio.run_coroutine_threadsafe(self.server.start("127.0.0.1", 0, 0), self.loop)
         future.result(timeout=30)
+        self.port, self.ldaps_port = self.server.ports()
 
     def sync(self) -> None:
         """Apply pending directory changes now (the server also does it on its own timer)."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 
 from prometheus_client import REGISTRY
 
+from apps.core.tests.net import free_port
 from apps.ldap_server.management.commands.ldap_server import Command as LdapServerCommand
 from apps.ldap_server.tests.conftest import PEOPLE
 from apps.ldap_server.tests.test_binds import bind
@@ -25,15 +25,9 @@ def test_ldap_binds_are_counted(tree, live_ldap):
     assert sample("arkid_ldap_operations_total", operation="bind", outcome="success") == ok_before + 1
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_the_ldap_process_serves_its_own_metrics(settings):
     settings.LDAP_METRICS_HOST = "127.0.0.1"
-    port = _free_port()
+    port = free_port()
     LdapServerCommand()._serve_metrics(port)
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:  # noqa: S310 - local
         text = response.read().decode()

@@ -3,13 +3,12 @@ reach the bucket, and /media/ must read them back from there."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from apps.audit.models import Action, Event, Outcome
+from apps.core.tests.net import free_port
 from apps.storage.actions import build_config, store_avatar, test_connection, update_storage_config
 from apps.storage.tests.conftest import BUCKET, image_bytes
 
@@ -46,16 +45,10 @@ def test_connection_test_passes_and_leaves_nothing_behind(s3_client, s3_values, 
     assert Event.objects.get(action=Action.STORAGE_TESTED).outcome == Outcome.SUCCESS
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_connection_test_reports_a_missing_bucket_and_a_dead_endpoint(s3_client, s3_values, admin_user):
     missing = test_connection(build_config({**s3_values, "bucket": "no-such-bucket"}), actor=admin_user)
     assert missing == "NoSuchBucket"
-    dead = build_config({**s3_values, "endpoint_url": f"http://127.0.0.1:{_closed_port()}"})
+    dead = build_config({**s3_values, "endpoint_url": f"http://127.0.0.1:{free_port()}"})
     assert test_connection(dead, actor=admin_user) != ""
     outcomes = list(Event.objects.filter(action=Action.STORAGE_TESTED).values_list("outcome", flat=True))
     assert outcomes == [Outcome.FAILURE, Outcome.FAILURE]

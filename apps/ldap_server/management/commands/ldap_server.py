@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
     async def _run(self, host: str, port: int, ldaps_port: int) -> None:
         server = LdapServer.from_settings()
-        await server.start(host, port, ldaps_port)
+        await server.start(host, port, ldaps_port or None)  # --ldaps-port 0: no LDAPS
         self.stdout.write(f"LDAP server on {host}, ports {server.ports()}; base {server.view.base_dn}")
         self.stdout.flush()
         stop = asyncio.Event()
