@@ -23,7 +23,10 @@ def new_key() -> str:
 
 
 class ApiToken(TimestampedModel):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    # No index of its own: accounts_token_user (user, -created) serves every lookup by user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False, related_name="api_tokens"
+    )
     key_digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)  # shown in token lists so a user can tell them apart
     expires = models.DateTimeField()
@@ -229,7 +232,10 @@ class TotpDevice(models.Model):
 class RecoveryCode(models.Model):
     """One-time codes for a lost authenticator, stored as SHA-256 (they are long and random)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    # No index of its own: accounts_recovery_lookup (user, digest) serves every lookup by user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False, related_name="recovery_codes"
+    )
     digest = models.CharField(max_length=64)
     used = models.DateTimeField(null=True, blank=True)
 

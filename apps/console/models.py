@@ -25,7 +25,10 @@ class ImportJob(models.Model):
     FINISHED = (State.DONE, State.REJECTED, State.FAILED)
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # No index of its own: console_importjob_actor (actor, -created) serves every lookup by actor.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, db_index=False, related_name="+"
+    )
     file_name = models.CharField(max_length=255, blank=True)
     payload = models.BinaryField(blank=True, default=b"")
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)

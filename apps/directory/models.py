@@ -83,7 +83,7 @@ class User(AbstractBaseUser, PublicIdModel):
             # above guards case-insensitive uniqueness but only serves lower(username) = ...
             models.Index(fields=["username"], name="directory_user_username"),
             models.Index(fields=["name"], name="directory_user_name"),
-            models.Index(fields=["created"], name="directory_user_created_idx"),
+            # "created" is indexed by TimestampedModel's db_index; a second index here was a duplicate.
             # The console's "last active" sort (ORDER BY last_active_time, id): a page is an
             # index range instead of a sort of every user.
             models.Index(fields=["last_active_time", "id"], name="directory_user_last_active"),
@@ -138,7 +138,10 @@ class Group(PublicIdModel):
     uid = models.SlugField(max_length=128, unique=True)
     name = models.CharField(max_length=255)
     type = models.ForeignKey(GroupType, on_delete=models.CASCADE, related_name="groups")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # No index of its own: directory_group_children (parent, order) serves every lookup by parent.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, db_index=False, related_name="children"
+    )
     path = models.CharField(max_length=2048, db_index=True)  # "/<root pk>/.../<own pk>/"
     depth = models.PositiveSmallIntegerField(default=0)
     order = models.IntegerField(default=0)
@@ -170,8 +173,10 @@ class Group(PublicIdModel):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    # No index of its own: directory_membership_uniq (user, group) serves lookups by user.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, db_index=False, related_name="memberships")
+    # No index of its own: directory_membership_members (group, user) serves lookups by group.
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, db_index=False, related_name="memberships")
     order = models.IntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -213,8 +218,10 @@ class CustomField(PublicIdModel):
 class CustomFieldValue(models.Model):
     """One value per (user, field); a row rather than JSON so list filters use an index."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="custom_values")
-    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="values")
+    # No index of its own: directory_customvalue_uniq (user, field) serves lookups by user.
+    user = models.ForeignKey(User, on_delete=models.CASCADE, db_index=False, related_name="custom_values")
+    # No index of its own: directory_customvalue_lookup (field, value) serves lookups by field.
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, db_index=False, related_name="values")
     value = models.CharField(max_length=1024)
 
     class Meta:

@@ -53,7 +53,8 @@ class Permission(PublicIdModel):
 
     uid = models.CharField(max_length=255, unique=True, validators=[perm_uid_validator])
     name = models.CharField(max_length=255)
-    app = models.ForeignKey(App, null=True, blank=True, on_delete=models.CASCADE, related_name="perms")
+    # No index of its own: permissions_perm_app_action (app, action) serves every lookup by app.
+    app = models.ForeignKey(App, null=True, blank=True, on_delete=models.CASCADE, db_index=False, related_name="perms")
     action = models.SlugField(max_length=128)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CUSTOM)
     remark = models.TextField(blank=True)
@@ -85,12 +86,20 @@ class PermissionStatus(models.Model):
     INHERIT = 0  # never stored: setting 0 deletes the row
     STORED = (GRANT, DENY)
 
-    perm = models.ForeignKey(Permission, on_delete=models.CASCADE, related_name="statuses")
+    # No index of its own: permissions_status_perm_user_uniq (perm, user) serves every lookup by perm.
+    perm = models.ForeignKey(Permission, on_delete=models.CASCADE, db_index=False, related_name="statuses")
+    # No index of its own: permissions_status_user (user, perm) serves every lookup by user.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="perm_statuses"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_index=False,
+        related_name="perm_statuses",
     )
+    # No index of its own: permissions_status_group (group, perm) serves every lookup by group.
     group = models.ForeignKey(
-        "directory.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="perm_statuses"
+        "directory.Group", null=True, blank=True, on_delete=models.CASCADE, db_index=False, related_name="perm_statuses"
     )
     status = models.SmallIntegerField()
     created = models.DateTimeField(auto_now_add=True)
@@ -124,7 +133,8 @@ class AppProtocol(models.Model):
         LDAP = "ldap_app", "LDAP"
         HTTP = "http_app", "HTTP"
 
-    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="protocols")
+    # No index of its own: permissions_protocol_app_name_uniq (app, name) serves every lookup by app.
+    app = models.ForeignKey(App, on_delete=models.CASCADE, db_index=False, related_name="protocols")
     name = models.CharField(max_length=32, choices=Name.choices)
     config = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
