@@ -35,21 +35,23 @@ from apps.oidc.models import Application
 
 
 class AuthorizationView(dot_views.AuthorizationView):
-    """DOT's consent flow, refused with a clear page to users without access to the app.
+    """DOT's consent flow, and before it, in order: values the grant cannot hold refused
+    (``invalid_request``), a fresh sign-in when the app asks for one (``prompt=login``,
+    ``max_age``), and a clear page for users without access to the app.
 
     ``prompt=none`` (OIDC Core 3.1.2.1: no page may be shown) gets its answers on the app's
-    redirect URI instead: ``login_required`` without a session, ``consent_required`` when the
-    consent screen would be needed, ``access_denied`` without access to the app."""
+    redirect URI instead: ``login_required`` without a session (or one older than
+    ``max_age``), ``consent_required`` when the consent screen would be needed,
+    ``access_denied`` without access to the app."""
 
     def dispatch(self, request, *args, **kwargs):
         signed_in = validator.authorizing_user.set(request.user)
         try:
-            answered = self._malformed(request)
-            if answered is None:
-                answered = self._sign_in_again(request)
-            if answered is None:
-                answered = self._refused(request)
-            return answered if answered is not None else super().dispatch(request, *args, **kwargs)
+            for check in (self._malformed, self._sign_in_again, self._refused):
+                answered = check(request)
+                if answered is not None:
+                    return answered
+            return super().dispatch(request, *args, **kwargs)
         finally:
             validator.authorizing_user.reset(signed_in)
 
