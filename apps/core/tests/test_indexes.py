@@ -24,9 +24,8 @@ from django.db import connection, models
 # report operator classes, so these are told apart by that suffix and only compared with each other.
 PATTERN_OPS_SUFFIX = "_like"
 
-# Redundant but not dropped (yet), left out of the comparison: {(table, index): why}.
-# Indexes the scan is told to accept, each with its reason (none today: directory 0009 dropped
-# the one hand-made duplicate).
+# Redundant indexes the scan is told to accept, left out of the comparison: {(table, index): why}.
+# None today: directory 0009 dropped the one hand-made duplicate.
 KNOWN: dict[tuple[str, str], str] = {}
 
 
